@@ -10,11 +10,17 @@ call, tool result; a top-level system list) plus the few things only other proto
 
 Conventions every parser and emitter follows:
 
-* Roles: only ``"user"`` and ``"assistant"`` appear in :class:`Message`. System/developer
-  instructions live in :attr:`Request.system`. Tool results are :class:`ToolResultPart` items
-  inside a *user* message; tool calls are :class:`ToolCallPart` items inside an *assistant*
-  message. Emitters regroup as their wire needs (OpenAI Chat: one ``tool`` message per result;
-  Anthropic/Gemini: consecutive same-role messages merged).
+* Roles: ``"user"`` and ``"assistant"`` messages carry the conversation. The *leading*
+  system/developer instructions live in :attr:`Request.system`. An instruction that appears
+  *later* in the conversation (Chat/Responses ``system``/``developer`` message after the first
+  turn, Anthropic ``role: "system"`` message as Claude Code sends) is a ``Message(role="system")``
+  in place, text parts only. Emitters with an in-place form use it (Chat: ``system`` message;
+  Responses: ``developer`` message); Anthropic and Gemini emitters append its text to the
+  top-level ``system`` / ``systemInstruction`` (always accepted upstream).
+  Tool results are :class:`ToolResultPart` items inside a *user* message; tool calls are
+  :class:`ToolCallPart` items inside an *assistant* message. Emitters regroup as their wire
+  needs (OpenAI Chat: one ``tool`` message per result; Anthropic/Gemini: consecutive same-role
+  messages merged).
 * Opaque, family-specific data (thinking signatures, Gemini ``thoughtSignature``, Responses
   ``encrypted_content`` and item ids, Anthropic ``cache_control``) rides in a part's
   :attr:`provider_data`, keyed by :data:`Family`. An emitter reads only its own family's entry,
@@ -43,7 +49,7 @@ Family = Literal["openai_chat", "openai_responses", "anthropic", "gemini"]
 # the SSE stream; NDJSON vs SSE framing is a transport detail handled by the framer.
 ProtocolName = Literal["openai_chat", "openai_responses", "anthropic", "gemini"]
 
-Role = Literal["user", "assistant"]
+Role = Literal["user", "assistant", "system"]
 
 ProviderData = dict[str, dict[str, Any]]
 
