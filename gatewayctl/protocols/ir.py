@@ -434,6 +434,7 @@ class EmbeddingRequest:
     inputs: list[str]
     dimensions: int | None = None
     task_type: str | None = None  # Gemini taskType
+    encoding_format: str | None = None  # OpenAI "float" | "base64", as the caller asked
 
 
 @dataclass(slots=True)
