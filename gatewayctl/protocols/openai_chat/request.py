@@ -1,0 +1,781 @@
+"""Chat Completions request body ↔ IR request.
+
+Choices made here (each one forced by a gap between Chat and the IR):
+
+* **System/developer messages.** Those *before* the first user/assistant/tool message go to
+  ``Request.system`` (one TextPart per text part); later ones become a ``Message(role="system")``
+  in place (IR convention). A ``developer`` message is marked
+  ``provider_data["openai_chat"] = {"role": "developer"}`` on its parts so a Chat emitter
+  writes ``developer`` again; other emitters ignore the mark.
+* **Tool results.** Each ``tool`` message becomes a ToolResultPart; consecutive ones share one
+  IR user message (the user message after them stays separate). ``name`` is filled from the
+  earlier assistant call with the same id. Chat has no error flag: an IR ``is_error`` result is
+  emitted with an ``"Error: "`` prefix, and cannot be recovered when parsed back.
+* **Legacy functions.** ``functions``/``function_call`` and assistant ``function_call`` /
+  ``function`` role messages are accepted and turned into tools/tool calls/results with
+  generated ids (``call_fn_<n>``); we always emit the modern ``tools`` form.
+* **reasoning_content** (DeepSeek, vLLM ``reasoning``) on assistant messages → a ReasoningPart
+  first in the message, marked ``provider_data["openai_chat"] = {"field": name}``. The request
+  emitter writes it back only for marked parts: OpenAI validates message fields, so reasoning
+  from another family (Anthropic thinking text…) is dropped rather than sent as an unknown key.
+* **Refusals** on assistant history (``refusal`` field or ``refusal`` content part) → TextPart
+  marked ``{"refusal": True}``; emitted back as the ``refusal`` field.
+* **Gemini thought signatures** ride on tool calls as
+  ``extra_content.google.thought_signature`` (Gemini's OpenAI-compatible convention) and map to
+  ``provider_data["gemini"]["thoughtSignature"]`` so a Chat client can round-trip them to Gemini.
+  The request emitter does not write them (OpenAI would reject the field); responses/streams do.
+* **Limits.** ``max_completion_tokens`` wins over ``max_tokens``; we emit
+  ``max_completion_tokens`` (reasoning models reject ``max_tokens``) unless the request came in
+  with ``max_tokens`` through Chat (remembered in ``provider_data["openai_chat"]``).
+* **Streaming.** ``stream_options.include_usage`` is kept as asked in ``Request.include_usage``;
+  the emitted upstream request always asks for usage when streaming, because the gateway needs
+  it (protocols.md §1.3); the stream encoder honours the caller's choice.
+* **Reasoning effort.** ``reasoning_effort`` ↔ ``ReasoningConfig.effort``. An explicit budget
+  from another protocol becomes an effort (≤1024 low, ≤8192 medium, above high). Thinking
+  switched on/off without effort or budget emits nothing (non-reasoning models reject the field).
+* Message ``name`` fields, ``logprobs`` etc. are not part of the IR; Chat-only top-level options
+  are kept in ``provider_data["openai_chat"]["extra"]`` and replayed only to Chat.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gatewayctl.errors import InvalidInput
+from gatewayctl.protocols import ir
+from gatewayctl.protocols.openai_common import (
+    file_data_uri,
+    file_from_fields,
+    get_bool,
+    get_dict,
+    get_float,
+    get_int,
+    get_list,
+    get_str,
+    image_from_url,
+    image_to_url,
+    require_dict,
+)
+
+FAMILY = "openai_chat"
+
+# Chat-only top-level fields carried opaquely for Chat → IR → Chat.
+_EXTRA_FIELDS = (
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "service_tier",
+    "store",
+    "prompt_cache_key",
+    "safety_identifier",
+    "verbosity",
+    "modalities",
+    "audio",
+    "prediction",
+    "web_search_options",
+)
+
+_AUDIO_MEDIA = {"wav": "audio/wav", "mp3": "audio/mpeg"}
+_AUDIO_FORMAT = {v: k for k, v in _AUDIO_MEDIA.items()} | {"audio/mp3": "mp3", "audio/x-wav": "wav"}
+
+
+def _mark(part_pd: ir.ProviderData, **values: Any) -> None:
+    part_pd.setdefault(FAMILY, {}).update(values)
+
+
+def _chat_pd(pd: ir.ProviderData) -> dict[str, Any]:
+    return pd.get(FAMILY) or {}
+
+
+# --------------------------------------------------------------------------------------
+# parse
+# --------------------------------------------------------------------------------------
+
+
+def _text_parts(content: Any, where: str, *, allow_refusal: bool = False) -> list[ir.TextPart]:
+    """String or array of text (and, for assistants, refusal) parts → TextParts (non-empty)."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [ir.TextPart(content)] if content else []
+    if not isinstance(content, list):
+        raise InvalidInput(f"{where} must be a string or an array of parts")
+    out: list[ir.TextPart] = []
+    for i, raw in enumerate(content):
+        part = require_dict(raw, f"{where}[{i}]")
+        kind = part.get("type")
+        if kind == "text":
+            text = get_str(part, "text", f"{where}[{i}]") or ""
+            if text:
+                out.append(ir.TextPart(text))
+        elif kind == "refusal" and allow_refusal:
+            text = get_str(part, "refusal", f"{where}[{i}]") or ""
+            if text:
+                out.append(ir.TextPart(text, provider_data={FAMILY: {"refusal": True}}))
+        else:
+            raise InvalidInput(f"{where}[{i}]: unsupported part type {kind!r} here")
+    return out
+
+
+_Media = ir.TextPart | ir.ImagePart | ir.FilePart
+
+
+def _user_parts(content: Any, where: str) -> list[_Media]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [ir.TextPart(content)] if content else []
+    if not isinstance(content, list):
+        raise InvalidInput(f"{where} must be a string or an array of parts")
+    out: list[_Media] = []
+    for i, raw in enumerate(content):
+        w = f"{where}[{i}]"
+        part = require_dict(raw, w)
+        kind = part.get("type")
+        if kind == "text":
+            text = get_str(part, "text", w) or ""
+            if text:
+                out.append(ir.TextPart(text))
+        elif kind == "image_url":
+            spec = part.get("image_url")
+            if isinstance(spec, str):
+                spec = {"url": spec}
+            spec = require_dict(spec, f"{w}.image_url")
+            url = get_str(spec, "url", f"{w}.image_url")
+            if not url:
+                raise InvalidInput(f"{w}.image_url.url is required")
+            out.append(image_from_url(url, get_str(spec, "detail", f"{w}.image_url")))
+        elif kind == "input_audio":
+            spec = require_dict(part.get("input_audio"), f"{w}.input_audio")
+            data = get_str(spec, "data", f"{w}.input_audio")
+            fmt = get_str(spec, "format", f"{w}.input_audio") or "wav"
+            if not data:
+                raise InvalidInput(f"{w}.input_audio.data is required")
+            out.append(ir.FilePart(data=data, media_type=_AUDIO_MEDIA.get(fmt, f"audio/{fmt}")))
+        elif kind == "file":
+            spec = require_dict(part.get("file"), f"{w}.file")
+            try:
+                out.append(
+                    file_from_fields(
+                        file_data=get_str(spec, "file_data", f"{w}.file"),
+                        file_id=get_str(spec, "file_id", f"{w}.file"),
+                        filename=get_str(spec, "filename", f"{w}.file"),
+                    )
+                )
+            except InvalidInput as exc:
+                raise InvalidInput(f"{w}.file: {exc}") from exc
+        else:
+            raise InvalidInput(f"{w}: unsupported content part type {kind!r}")
+    return out
+
+
+def parse_tool_call(raw: Any, where: str) -> ir.ToolCallPart:
+    """One assistant ``tool_calls[]`` entry (function or custom)."""
+    call = require_dict(raw, where)
+    call_id = get_str(call, "id", where) or ""
+    kind = call.get("type") or "function"
+    if kind == "custom":
+        spec = require_dict(call.get("custom"), f"{where}.custom")
+        part = ir.ToolCallPart(
+            id=call_id,
+            name=get_str(spec, "name", f"{where}.custom") or "",
+            arguments=get_str(spec, "input", f"{where}.custom") or "",
+            kind="custom",
+        )
+    else:
+        spec = require_dict(call.get("function"), f"{where}.function")
+        args = spec.get("arguments")
+        if args is not None and not isinstance(args, str):
+            args = json.dumps(args, ensure_ascii=False)  # lenient: some clients send objects
+        part = ir.ToolCallPart(
+            id=call_id, name=get_str(spec, "name", f"{where}.function") or "", arguments=args or ""
+        )
+    if not part.name:
+        raise InvalidInput(f"{where}: tool call name is required")
+    sig = thought_signature_of(call)
+    if sig:
+        part.provider_data["gemini"] = {"thoughtSignature": sig}
+    return part
+
+
+def thought_signature_of(call: dict[str, Any]) -> str | None:
+    """Gemini's ``extra_content.google.thought_signature`` on a Chat tool call, if any."""
+    extra = call.get("extra_content")
+    if isinstance(extra, dict) and isinstance(extra.get("google"), dict):
+        sig = extra["google"].get("thought_signature")
+        return sig if isinstance(sig, str) and sig else None
+    return None
+
+
+def reasoning_of(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """(field name, text) of a non-standard reasoning field on a message or delta."""
+    for name in ("reasoning_content", "reasoning"):
+        value = obj.get(name)
+        if isinstance(value, str) and value:
+            return name, value
+    return None
+
+
+class _Parser:
+    """Walks ``messages`` once, keeping what pairing needs (call names, legacy ids)."""
+
+    def __init__(self) -> None:
+        self.system: list[ir.TextPart] = []
+        self.messages: list[ir.Message] = []
+        self.call_names: dict[str, str] = {}
+        self.legacy_open: list[tuple[str, str]] = []  # (id, name) of legacy function calls
+        self.legacy_count = 0
+
+    def _results_message(self) -> ir.Message:
+        last = self.messages[-1] if self.messages else None
+        if (
+            last is not None
+            and last.role == "user"
+            and last.parts
+            and all(isinstance(p, ir.ToolResultPart) for p in last.parts)
+        ):
+            return last
+        msg = ir.Message("user")
+        self.messages.append(msg)
+        return msg
+
+    def add(self, raw: Any, i: int) -> None:
+        where = f"messages[{i}]"
+        msg = require_dict(raw, where)
+        role = msg.get("role")
+        content = msg.get("content")
+        if role in ("system", "developer"):
+            parts = _text_parts(content, f"{where}.content")
+            if role == "developer":
+                for p in parts:
+                    _mark(p.provider_data, role="developer")
+            if not self.messages:
+                self.system.extend(parts)
+            elif parts:
+                self.messages.append(ir.Message("system", list(parts)))
+        elif role == "user":
+            user_parts: list[ir.Part] = [*_user_parts(content, f"{where}.content")]
+            self.messages.append(ir.Message("user", user_parts))
+        elif role == "assistant":
+            self._assistant(msg, where)
+        elif role == "tool":
+            call_id = get_str(msg, "tool_call_id", where)
+            if not call_id:
+                raise InvalidInput(f"{where}.tool_call_id is required for role 'tool'")
+            self._results_message().parts.append(
+                ir.ToolResultPart(
+                    call_id=call_id,
+                    content=_user_parts(content, f"{where}.content"),
+                    name=self.call_names.get(call_id),
+                )
+            )
+        elif role == "function":
+            name = get_str(msg, "name", where) or ""
+            call_id = next((cid for cid, n in self.legacy_open if n == name), None)
+            if call_id is None:
+                self.legacy_count += 1
+                call_id = f"call_fn_{self.legacy_count}"
+            else:
+                self.legacy_open.remove((call_id, name))
+            self._results_message().parts.append(
+                ir.ToolResultPart(
+                    call_id=call_id,
+                    content=list(_text_parts(content, f"{where}.content")),
+                    name=name or None,
+                )
+            )
+        else:
+            raise InvalidInput(f"{where}.role: unknown role {role!r}")
+
+    def _assistant(self, msg: dict[str, Any], where: str) -> None:
+        parts: list[ir.Part] = []
+        reasoning = reasoning_of(msg)
+        if reasoning is not None:
+            parts.append(
+                ir.ReasoningPart(reasoning[1], provider_data={FAMILY: {"field": reasoning[0]}})
+            )
+        parts.extend(_text_parts(msg.get("content"), f"{where}.content", allow_refusal=True))
+        refusal = get_str(msg, "refusal", where)
+        if refusal:
+            parts.append(ir.TextPart(refusal, provider_data={FAMILY: {"refusal": True}}))
+        for j, raw in enumerate(get_list(msg, "tool_calls", where) or []):
+            call = parse_tool_call(raw, f"{where}.tool_calls[{j}]")
+            if not call.id:
+                raise InvalidInput(f"{where}.tool_calls[{j}].id is required")
+            self.call_names[call.id] = call.name
+            parts.append(call)
+        legacy = get_dict(msg, "function_call", where)
+        if legacy is not None:
+            self.legacy_count += 1
+            call_id = f"call_fn_{self.legacy_count}"
+            name = get_str(legacy, "name", f"{where}.function_call") or ""
+            args = get_str(legacy, "arguments", f"{where}.function_call") or ""
+            self.legacy_open.append((call_id, name))
+            self.call_names[call_id] = name
+            parts.append(ir.ToolCallPart(id=call_id, name=name, arguments=args))
+        self.messages.append(ir.Message("assistant", parts))
+
+
+def _parse_tool(raw: Any, where: str) -> ir.Tool:
+    tool = require_dict(raw, where)
+    kind = tool.get("type", "function")
+    if kind == "function":
+        spec = require_dict(tool.get("function"), f"{where}.function")
+        name = get_str(spec, "name", f"{where}.function")
+        if not name:
+            raise InvalidInput(f"{where}.function.name is required")
+        return ir.Tool(
+            name=name,
+            description=get_str(spec, "description", f"{where}.function"),
+            parameters=get_dict(spec, "parameters", f"{where}.function"),
+            strict=get_bool(spec, "strict", f"{where}.function"),
+        )
+    if kind == "custom":
+        spec = require_dict(tool.get("custom"), f"{where}.custom")
+        name = get_str(spec, "name", f"{where}.custom")
+        if not name:
+            raise InvalidInput(f"{where}.custom.name is required")
+        out = ir.Tool(
+            name=name, description=get_str(spec, "description", f"{where}.custom"), kind="custom"
+        )
+        if isinstance(spec.get("format"), dict):
+            out.provider_data[FAMILY] = {"format": spec["format"]}
+        return out
+    return ir.Tool(name=str(kind), kind="builtin", provider_data={FAMILY: {"tool": tool}})
+
+
+def _parse_tool_choice(raw: Any) -> ir.ToolChoice | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        if raw not in ("auto", "none", "required"):
+            raise InvalidInput(f"tool_choice: unknown value {raw!r}")
+        return ir.ToolChoice(raw)  # type: ignore[arg-type]
+    choice = require_dict(raw, "tool_choice")
+    kind = choice.get("type")
+    if kind in ("function", "custom"):
+        spec = require_dict(choice.get(kind), f"tool_choice.{kind}")
+        name = get_str(spec, "name", f"tool_choice.{kind}")
+        if not name:
+            raise InvalidInput(f"tool_choice.{kind}.name is required")
+        return ir.ToolChoice("tool", name)
+    if kind == "allowed_tools":
+        spec = require_dict(choice.get("allowed_tools"), "tool_choice.allowed_tools")
+        mode = spec.get("mode", "auto")
+        return ir.ToolChoice("required" if mode == "required" else "auto")
+    raise InvalidInput(f"tool_choice: unknown type {kind!r}")
+
+
+def _parse_legacy_function_call(raw: Any) -> ir.ToolChoice | None:
+    if raw is None:
+        return None
+    if raw in ("auto", "none"):
+        return ir.ToolChoice(raw)
+    spec = require_dict(raw, "function_call")
+    name = get_str(spec, "name", "function_call")
+    if not name:
+        raise InvalidInput("function_call.name is required")
+    return ir.ToolChoice("tool", name)
+
+
+def _parse_response_format(raw: Any) -> ir.ResponseFormat | None:
+    if raw is None:
+        return None
+    fmt = require_dict(raw, "response_format")
+    kind = fmt.get("type")
+    if kind in ("text", "json_object"):
+        return ir.ResponseFormat(kind)
+    if kind == "json_schema":
+        spec = require_dict(fmt.get("json_schema"), "response_format.json_schema")
+        return ir.ResponseFormat(
+            "json_schema",
+            schema=get_dict(spec, "schema", "response_format.json_schema"),
+            name=get_str(spec, "name", "response_format.json_schema"),
+            strict=get_bool(spec, "strict", "response_format.json_schema"),
+            description=get_str(spec, "description", "response_format.json_schema"),
+        )
+    raise InvalidInput(f"response_format.type: unknown value {kind!r}")
+
+
+def _parse_stop(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list) and all(isinstance(s, str) for s in raw):
+        return list(raw)
+    raise InvalidInput("stop must be a string or an array of strings")
+
+
+def parse_request(body: dict[str, Any], *, require_messages: bool = True) -> ir.Request:
+    """A ``/v1/chat/completions`` body → IR request."""
+    body = require_dict(body, "request")
+    model = get_str(body, "model")
+    if not model:
+        raise InvalidInput("model is required")
+    raw_messages = get_list(body, "messages")
+    if raw_messages is None or (require_messages and not raw_messages):
+        raise InvalidInput("messages must be a non-empty array")
+    parser = _Parser()
+    for i, raw in enumerate(raw_messages):
+        parser.add(raw, i)
+
+    tools = [_parse_tool(t, f"tools[{i}]") for i, t in enumerate(get_list(body, "tools") or [])]
+    for i, raw in enumerate(get_list(body, "functions") or []):
+        spec = require_dict(raw, f"functions[{i}]")
+        name = get_str(spec, "name", f"functions[{i}]")
+        if not name:
+            raise InvalidInput(f"functions[{i}].name is required")
+        tools.append(
+            ir.Tool(
+                name=name,
+                description=get_str(spec, "description", f"functions[{i}]"),
+                parameters=get_dict(spec, "parameters", f"functions[{i}]"),
+            )
+        )
+    tool_choice = _parse_tool_choice(body.get("tool_choice")) or _parse_legacy_function_call(
+        body.get("function_call")
+    )
+
+    max_out = get_int(body, "max_completion_tokens")
+    pd: dict[str, Any] = {}
+    if max_out is None:
+        max_out = get_int(body, "max_tokens")
+        if max_out is not None:
+            pd["max_tokens_field"] = "max_tokens"
+
+    effort = get_str(body, "reasoning_effort")
+    reasoning = ir.ReasoningConfig(effort=effort, enabled=effort != "none") if effort else None
+
+    stream_options = get_dict(body, "stream_options") or {}
+    metadata = get_dict(body, "metadata")
+    extra = {k: body[k] for k in _EXTRA_FIELDS if body.get(k) is not None}
+    if extra:
+        pd["extra"] = extra
+
+    return ir.Request(
+        model=model,
+        messages=parser.messages,
+        system=parser.system,
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=get_bool(body, "parallel_tool_calls"),
+        stream=bool(get_bool(body, "stream")),
+        max_output_tokens=max_out,
+        temperature=get_float(body, "temperature"),
+        top_p=get_float(body, "top_p"),
+        top_k=get_int(body, "top_k"),
+        stop=_parse_stop(body.get("stop")),
+        seed=get_int(body, "seed"),
+        presence_penalty=get_float(body, "presence_penalty"),
+        frequency_penalty=get_float(body, "frequency_penalty"),
+        candidate_count=get_int(body, "n"),
+        response_format=_parse_response_format(body.get("response_format")),
+        reasoning=reasoning,
+        user=get_str(body, "user"),
+        metadata=dict(metadata) if metadata is not None else None,
+        include_usage=get_bool(stream_options, "include_usage", "stream_options"),
+        provider_data={FAMILY: pd} if pd else {},
+    )
+
+
+# --------------------------------------------------------------------------------------
+# emit
+# --------------------------------------------------------------------------------------
+
+
+def _text_content(parts: list[ir.TextPart]) -> str | list[dict[str, Any]]:
+    """One text part → a plain string; several → an array of text parts (kept apart)."""
+    if len(parts) == 1:
+        return parts[0].text
+    return [{"type": "text", "text": p.text} for p in parts]
+
+
+def _user_content_part(part: ir.Part) -> dict[str, Any] | None:
+    if isinstance(part, ir.TextPart):
+        return {"type": "text", "text": part.text} if part.text else None
+    if isinstance(part, ir.ImagePart):
+        spec: dict[str, Any] = {"url": image_to_url(part)}
+        if part.detail:
+            spec["detail"] = part.detail
+        return {"type": "image_url", "image_url": spec}
+    if isinstance(part, ir.FilePart):
+        fmt = _AUDIO_FORMAT.get(part.media_type or "")
+        if fmt and part.data is not None:
+            return {"type": "input_audio", "input_audio": {"data": part.data, "format": fmt}}
+        if part.media_type and part.media_type.startswith("image/") and part.data is not None:
+            return {"type": "image_url", "image_url": {"url": file_data_uri(part)}}
+        spec = {}
+        if part.data is not None:
+            spec["file_data"] = file_data_uri(part)
+        elif part.file_id:
+            spec["file_id"] = part.file_id
+        elif part.url:
+            # Chat files cannot be URLs; a URL document is passed as a link in text.
+            return {"type": "text", "text": part.url}
+        else:
+            return None
+        if part.filename:
+            spec["filename"] = part.filename
+        elif part.data is not None:
+            spec["filename"] = "file"
+        return {"type": "file", "file": spec}
+    return None
+
+
+def _user_content(parts: list[ir.Part]) -> str | list[dict[str, Any]] | None:
+    out = [p for p in (_user_content_part(part) for part in parts) if p is not None]
+    if not out:
+        return None
+    if len(out) == 1 and out[0]["type"] == "text":
+        return str(out[0]["text"])
+    return out
+
+
+def emit_tool_call(call: ir.ToolCallPart, *, with_signature: bool) -> dict[str, Any]:
+    """An IR tool call as a Chat ``tool_calls[]`` entry."""
+    if call.kind == "custom":
+        out: dict[str, Any] = {
+            "id": call.id,
+            "type": "custom",
+            "custom": {"name": call.name, "input": call.arguments},
+        }
+    else:
+        out = {
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": call.arguments or "{}"},
+        }
+    sig = (call.provider_data.get("gemini") or {}).get("thoughtSignature")
+    if with_signature and isinstance(sig, str) and sig:
+        out["extra_content"] = {"google": {"thought_signature": sig}}
+    return out
+
+
+def _tool_result_text(result: ir.ToolResultPart) -> str | list[dict[str, Any]]:
+    texts = [p for p in result.content if isinstance(p, ir.TextPart) and p.text]
+    if result.is_error:
+        joined = "\n".join(p.text for p in texts)
+        return joined if joined.lower().startswith("error") else f"Error: {joined}".rstrip()
+    if not texts:
+        return ""
+    return _text_content(texts)
+
+
+def _system_message(parts: list[ir.TextPart]) -> list[dict[str, Any]]:
+    """System parts → Chat messages; consecutive parts with the same role share a message."""
+    out: list[dict[str, Any]] = []
+    group: list[ir.TextPart] = []
+    role = ""
+    for part in parts:
+        if not part.text:
+            continue
+        this_role = _chat_pd(part.provider_data).get("role", "system")
+        if group and this_role != role:
+            out.append({"role": role, "content": _text_content(group)})
+            group = []
+        role = this_role
+        group.append(part)
+    if group:
+        out.append({"role": role, "content": _text_content(group)})
+    return out
+
+
+class _Emitter:
+    """Builds ``messages`` with Chat's pairing rules: every assistant tool call is answered by a
+    ``tool`` message right after it (missing ones get ``"(no result)"``), and a result with no
+    matching call becomes user text (OpenAI rejects both kinds of orphan)."""
+
+    def __init__(self) -> None:
+        self.out: list[dict[str, Any]] = []
+        self.pending: list[str] = []  # unanswered call ids of the last assistant message
+
+    def _flush_pending(self) -> None:
+        for call_id in self.pending:
+            self.out.append({"role": "tool", "tool_call_id": call_id, "content": "(no result)"})
+        self.pending = []
+
+    def system(self, msg: ir.Message) -> None:
+        self._flush_pending()
+        parts = [p for p in msg.parts if isinstance(p, ir.TextPart)]
+        self.out.extend(_system_message(parts))
+
+    def assistant(self, msg: ir.Message) -> None:
+        self._flush_pending()
+        texts: list[ir.TextPart] = []
+        refusals: list[str] = []
+        reasoning: list[tuple[str, str]] = []
+        calls: list[dict[str, Any]] = []
+        for part in msg.parts:
+            if isinstance(part, ir.TextPart) and part.text:
+                if _chat_pd(part.provider_data).get("refusal"):
+                    refusals.append(part.text)
+                else:
+                    texts.append(part)
+            elif isinstance(part, ir.ReasoningPart) and part.text:
+                field = _chat_pd(part.provider_data).get("field")
+                if field in ("reasoning_content", "reasoning"):
+                    reasoning.append((field, part.text))
+            elif isinstance(part, ir.ToolCallPart):
+                calls.append(emit_tool_call(part, with_signature=False))
+                self.pending.append(part.id)
+        if not (texts or refusals or calls or reasoning):
+            return
+        out: dict[str, Any] = {"role": "assistant"}
+        out["content"] = _text_content(texts) if texts else (None if calls else "")
+        if refusals:
+            out["refusal"] = "".join(refusals)
+        if reasoning:
+            out[reasoning[0][0]] = "".join(text for _, text in reasoning)
+        if calls:
+            out["tool_calls"] = calls
+        self.out.append(out)
+
+    def user(self, msg: ir.Message) -> None:
+        rest: list[ir.Part] = []
+        for part in msg.parts:
+            if isinstance(part, ir.ToolResultPart):
+                if part.call_id in self.pending:
+                    self.pending.remove(part.call_id)
+                    self.out.append(
+                        {
+                            "role": "tool",
+                            "tool_call_id": part.call_id,
+                            "content": _tool_result_text(part),
+                        }
+                    )
+                    # Chat tool messages are text only: images move to the next user message.
+                    rest.extend(p for p in part.content if not isinstance(p, ir.TextPart))
+                else:
+                    label = part.name or part.call_id
+                    body = _tool_result_text(part)
+                    text = body if isinstance(body, str) else "\n".join(b["text"] for b in body)
+                    rest.append(ir.TextPart(f"[tool result for {label}]: {text}"))
+                    rest.extend(p for p in part.content if not isinstance(p, ir.TextPart))
+            else:
+                rest.append(part)
+        content = _user_content(rest)
+        if content is None:
+            return
+        self._flush_pending()
+        self.out.append({"role": "user", "content": content})
+
+
+def _effort_for(reasoning: ir.ReasoningConfig | None) -> str | None:
+    if reasoning is None:
+        return None
+    if reasoning.effort:
+        return reasoning.effort
+    budget = reasoning.budget_tokens
+    if budget is None or reasoning.enabled is False or budget <= 0:
+        return None
+    if budget <= 1024:
+        return "low"
+    if budget <= 8192:
+        return "medium"
+    return "high"
+
+
+def _emit_tool(tool: ir.Tool) -> dict[str, Any] | None:
+    pd = _chat_pd(tool.provider_data)
+    if tool.kind == "builtin":
+        raw = pd.get("tool")
+        return dict(raw) if isinstance(raw, dict) else None
+    if tool.kind == "custom":
+        spec: dict[str, Any] = {"name": tool.name}
+        if tool.description:
+            spec["description"] = tool.description
+        if isinstance(pd.get("format"), dict):
+            spec["format"] = pd["format"]
+        return {"type": "custom", "custom": spec}
+    fn: dict[str, Any] = {"name": tool.name}
+    if tool.description:
+        fn["description"] = tool.description
+    fn["parameters"] = tool.parameters if tool.parameters else {"type": "object", "properties": {}}
+    if tool.strict is not None:
+        fn["strict"] = tool.strict
+    return {"type": "function", "function": fn}
+
+
+def _emit_tool_choice(choice: ir.ToolChoice, tools: list[ir.Tool]) -> Any:
+    if choice.mode == "tool":
+        kind = next((t.kind for t in tools if t.name == choice.name), "function")
+        kind = "custom" if kind == "custom" else "function"
+        return {"type": kind, kind: {"name": choice.name}}
+    return choice.mode
+
+
+def _emit_response_format(fmt: ir.ResponseFormat) -> dict[str, Any]:
+    if fmt.kind != "json_schema":
+        return {"type": fmt.kind}
+    spec: dict[str, Any] = {"name": fmt.name or "response"}
+    if fmt.description:
+        spec["description"] = fmt.description
+    spec["schema"] = fmt.schema if fmt.schema is not None else {"type": "object"}
+    if fmt.strict is not None:
+        spec["strict"] = fmt.strict
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def emit_request(request: ir.Request, *, for_count: bool = False) -> dict[str, Any]:
+    """IR request → ``/v1/chat/completions`` body (what the real API accepts)."""
+    pd = _chat_pd(request.provider_data)
+    emitter = _Emitter()
+    messages: list[dict[str, Any]] = _system_message(request.system)
+    emitter.out = messages
+    for msg in request.messages:
+        if msg.role == "system":
+            emitter.system(msg)
+        elif msg.role == "assistant":
+            emitter.assistant(msg)
+        else:
+            emitter.user(msg)
+    emitter._flush_pending()
+
+    body: dict[str, Any] = {"model": request.model, "messages": messages}
+    tools = [t for t in (_emit_tool(tool) for tool in request.tools) if t is not None]
+    if tools:
+        body["tools"] = tools
+        if request.tool_choice is not None:
+            body["tool_choice"] = _emit_tool_choice(request.tool_choice, request.tools)
+        if request.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = request.parallel_tool_calls
+    elif request.tool_choice is not None and request.tool_choice.mode == "none":
+        pass  # no tools: "none" is implied; OpenAI rejects tool_choice without tools
+    if request.max_output_tokens is not None:
+        key = (
+            "max_tokens" if pd.get("max_tokens_field") == "max_tokens" else "max_completion_tokens"
+        )
+        body[key] = request.max_output_tokens
+    for key, value in (
+        ("temperature", request.temperature),
+        ("top_p", request.top_p),
+        ("seed", request.seed),
+        ("presence_penalty", request.presence_penalty),
+        ("frequency_penalty", request.frequency_penalty),
+        ("n", request.candidate_count),
+        ("user", request.user),
+    ):
+        if value is not None:
+            body[key] = value
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.response_format is not None:
+        body["response_format"] = _emit_response_format(request.response_format)
+    effort = _effort_for(request.reasoning)
+    if effort:
+        body["reasoning_effort"] = effort
+    if request.metadata:
+        body["metadata"] = {
+            k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+            for k, v in request.metadata.items()
+        }
+    extra = pd.get("extra")
+    if isinstance(extra, dict):
+        for key, value in extra.items():
+            body.setdefault(key, value)
+    if request.stream and not for_count:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
