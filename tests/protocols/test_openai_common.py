@@ -192,7 +192,7 @@ def test_embedding_request_parse_emit() -> None:
 )
 def test_embedding_request_rejects(body: dict[str, object], match: str) -> None:
     with pytest.raises(InvalidInput, match=match):
-        oc.parse_embedding_request(body)  # type: ignore[arg-type]
+        oc.parse_embedding_request(body)
 
 
 def test_embedding_response_float_and_base64_sdk() -> None:

@@ -107,7 +107,8 @@ def parse_usage(raw: dict[str, Any] | None) -> ir.Usage:
 
 
 def emit_usage(usage: ir.Usage) -> dict[str, Any]:
-    """IR usage → Chat ``usage`` (zeros where unknown: the SDK requires the three counts)."""
+    """IR usage → Chat ``usage``. The three counts are always written (the SDK requires them;
+    0 when unknown); the details only when known, so a round trip keeps "not reported"."""
     prompt = usage.input_tokens or 0
     completion = usage.output_tokens or 0
     out: dict[str, Any] = {
@@ -115,11 +116,15 @@ def emit_usage(usage: ir.Usage) -> dict[str, Any]:
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
     }
-    details: dict[str, int] = {"cached_tokens": usage.cache_read_tokens or 0}
-    if usage.cache_creation_tokens:
+    details: dict[str, int] = {}
+    if usage.cache_read_tokens is not None:
+        details["cached_tokens"] = usage.cache_read_tokens
+    if usage.cache_creation_tokens is not None:
         details["cache_write_tokens"] = usage.cache_creation_tokens
-    out["prompt_tokens_details"] = details
-    out["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens or 0}
+    if details:
+        out["prompt_tokens_details"] = details
+    if usage.reasoning_tokens is not None:
+        out["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
     return out
 
 
