@@ -474,3 +474,22 @@ def test_count_request_shape() -> None:
 def test_fixture_files_are_valid_json() -> None:
     for path in Path(OWN).glob("*.json"):
         json.loads(path.read_text())
+
+
+def test_tool_result_name_falls_back_to_message_name() -> None:
+    req = CODEC.parse_request(
+        {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": "x"},
+                {"role": "tool", "tool_call_id": "trimmed", "name": "lookup", "content": "r"},
+            ],
+        }
+    )
+    result = req.messages[1].parts[0]
+    assert isinstance(result, ir.ToolResultPart) and result.name == "lookup"
+    # an orphan result (its call was trimmed from history) becomes user text on emit
+    assert CODEC.emit_request(req)["messages"][1] == {
+        "role": "user",
+        "content": "[tool result for lookup]: r",
+    }

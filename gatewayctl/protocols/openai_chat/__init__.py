@@ -1,7 +1,9 @@
 """OpenAI Chat Completions (``POST /v1/chat/completions``) codec.
 
-Split by concern: :mod:`.request` (request bodies), :mod:`.response` (non-stream bodies and the
-finish-reason / usage maps), :mod:`.stream` (chunk decoder and encoder). Errors, models,
+Split by concern: :mod:`.request` (request parsing, and the list of choices made where Chat
+and the IR differ), :mod:`.request_emit` (request bodies out), :mod:`.response` (non-stream
+bodies and the finish-reason / usage maps), :mod:`.stream` (chunk decoder and encoder),
+:mod:`.wire` (field helpers the others share). Errors, models,
 embeddings and media helpers are shared with the Responses codec in
 :mod:`gatewayctl.protocols.openai_common`. The choices each part makes where Chat and the IR
 differ are documented in those modules' docstrings.
@@ -18,7 +20,8 @@ from typing import Any
 
 from gatewayctl.protocols import ir, openai_common
 from gatewayctl.protocols.base import EncoderOptions
-from gatewayctl.protocols.openai_chat.request import emit_request, parse_request
+from gatewayctl.protocols.openai_chat.request import parse_request
+from gatewayctl.protocols.openai_chat.request_emit import emit_request
 from gatewayctl.protocols.openai_chat.response import emit_response, parse_response
 from gatewayctl.protocols.openai_chat.stream import ChatStreamDecoder, ChatStreamEncoder
 

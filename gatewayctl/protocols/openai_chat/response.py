@@ -28,7 +28,7 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
-from gatewayctl.protocols.openai_chat.request import (
+from gatewayctl.protocols.openai_chat.wire import (
     FAMILY,
     emit_tool_call,
     parse_tool_call,

@@ -41,13 +41,13 @@ from typing import Any, Literal
 
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions, WireEvent
-from gatewayctl.protocols.openai_chat.request import FAMILY, thought_signature_of
 from gatewayctl.protocols.openai_chat.response import (
     emit_usage,
     finish_from_stop,
     parse_usage,
     stop_reason_from_finish,
 )
+from gatewayctl.protocols.openai_chat.wire import FAMILY, thought_signature_of
 from gatewayctl.protocols.openai_common import error_object, parse_error_object
 
 _Kind = Literal["text", "refusal", "reasoning"]
