@@ -638,3 +638,19 @@ def test_encoder_without_stream_start_synthesises_message_start() -> None:
     check_wire_shape(ours)
     message, text = stream_final_message(wire_bytes(ours))
     assert text == "hi" and message.model == "claude-y" and message.id.startswith("msg_")
+
+
+def test_free_form_tool_text_is_streamed_as_a_json_string() -> None:
+    patch = '*** Begin Patch\n*** Add File: "a.txt"\n+héllo \\ world\n*** End Patch'
+    events: list[ir.StreamEvent] = [
+        ir.StreamStart("resp_1", "gpt-5"),
+        ir.BlockStart(0, ir.ToolCallPart("call_p", "apply_patch", kind="custom")),
+        ir.BlockDelta(0, arguments=patch[:20]),
+        ir.BlockDelta(0, arguments=patch[20:]),
+        ir.BlockStop(0),
+        ir.StreamEnd("tool_use"),
+    ]
+    ours = encode(events)
+    check_wire_shape(ours)
+    (call,) = sdk_accumulate(ours).content
+    assert (call.name, call.input) == ("apply_patch", {"input": patch})

@@ -23,11 +23,14 @@ per block ``content_block_start`` / deltas / ``content_block_stop`` with wire in
 ``message_stop``. Text and thinking blocks open lazily on their first content, so an empty
 upstream block produces no empty block. Thinking from another family becomes a thinking block
 without ``signature_delta`` (never a fabricated signature); its redacted form is dropped. An IR
-:class:`ir.StreamError` becomes ``event: error`` and ends the stream.
+:class:`ir.StreamError` becomes ``event: error`` and ends the stream. A free-form (custom) tool
+call's text is streamed escaped inside ``{"input": "…"}``, the object the non-stream emitter
+sends, so the client's incremental JSON parse always sees JSON.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,6 +291,7 @@ class _OutBlock:
     closed: bool = False
     start: dict[str, Any] | None = None  # the content_block to open with
     signature: str | None = None  # an Anthropic signature not yet sent
+    free_form: bool = False  # a custom (free-form) tool: text wrapped as {"input": "…"}
 
 
 @dataclass(slots=True)
@@ -373,13 +377,15 @@ class AnthropicStreamEncoder:
         part = event.part
         pd = anthropic_data(part.provider_data)
         if isinstance(part, ir.ToolCallPart):
-            block = _OutBlock("tool_call")
+            block = _OutBlock("tool_call", free_form=part.kind == "custom")
             self._blocks[event.index] = block
             self._has_calls = True
             tool = {"type": "tool_use", "id": tool_id(part.id), "name": part.name, "input": {}}
             self._open(block, out, tool)
+            if block.free_form:
+                out.append(_delta(block, _json_delta('{"input": "')))
             if part.arguments:
-                out.append(_delta(block, _json_delta(part.arguments)))
+                out.append(_delta(block, _arguments_delta(block, part.arguments)))
             return
         if isinstance(part, ir.ReasoningPart):
             data = pd.get("redacted_data")
@@ -409,7 +415,7 @@ class AnthropicStreamEncoder:
             return
         if block.kind == "tool_call":
             if event.arguments:
-                out.append(_delta(block, _json_delta(event.arguments)))
+                out.append(_delta(block, _arguments_delta(block, event.arguments)))
             return
         if block.kind not in ("text", "reasoning"):
             return
@@ -450,6 +456,8 @@ class AnthropicStreamEncoder:
             self._open(block, out)  # signed thinking with no text still has to replay
         if block.kind == "reasoning" and block.signature is not None:
             out.append(_delta(block, {"type": "signature_delta", "signature": block.signature}))
+        if block.free_form:
+            out.append(_delta(block, _json_delta('"}')))
         out.append(_wire({"type": "content_block_stop", "index": block.wire}))
 
     def _close_all(self, out: list[WireEvent]) -> None:
@@ -481,6 +489,13 @@ class AnthropicStreamEncoder:
         out.append(_wire({"type": "message_delta", "delta": delta, "usage": usage}))
         out.append(_wire({"type": "message_stop"}))
         self._done = True
+
+
+def _arguments_delta(block: _OutBlock, fragment: str) -> dict[str, Any]:
+    """A tool-argument fragment; a free-form tool's text is escaped into its JSON string."""
+    if block.free_form:
+        fragment = json.dumps(fragment, ensure_ascii=False)[1:-1]
+    return _json_delta(fragment)
 
 
 def _json_delta(fragment: str) -> dict[str, Any]:
