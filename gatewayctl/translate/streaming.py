@@ -30,27 +30,16 @@ from __future__ import annotations
 
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import (
-    Codec,
     EncoderOptions,
     StreamDecoder,
     StreamEncoder,
     WireEvent,
 )
-from gatewayctl.protocols.registry import Framing, framing_for, get_codec
+from gatewayctl.protocols.registry import Framing
 from gatewayctl.translate.aggregate import Aggregator, synthesize
 from gatewayctl.translate.framing import Deframed, Deframer, KeepAlive, frame, keep_alive
+from gatewayctl.translate.refs import ProtocolRef, default_framing, resolve
 from gatewayctl.translate.stream import Sequencer
-
-ProtocolRef = str | Codec
-
-
-def resolve(protocol: ProtocolRef) -> Codec:
-    """A codec from an IR/dispatch protocol name, or the codec itself."""
-    return get_codec(protocol) if isinstance(protocol, str) else protocol
-
-
-def default_framing(protocol: ProtocolRef) -> Framing:
-    return framing_for(protocol) if isinstance(protocol, str) else "sse"
 
 
 def pipeline_error(exc: Exception) -> ir.ErrorInfo:
