@@ -14,6 +14,7 @@ threads (``asyncio.to_thread`` in the server); a second, long-lived connection a
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -118,7 +119,10 @@ class SqliteStore:
     ) -> None:
         self.path = Path(path)
         self.timeout = timeout
+        fresh = not self.path.exists()
         self._conn = connect(self.path, timeout)
+        if fresh:
+            os.chmod(self.path, 0o600)  # WAL/SHM files inherit the database file's mode
         self.db = sqlite_utils.Database(self._conn, execute_plugins=False)
         self._lock = threading.RLock()
         self._mode: str | None = None  # None, "read" or "write"
