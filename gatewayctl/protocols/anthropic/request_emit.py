@@ -20,20 +20,14 @@ translated conversation commonly gets wrong (protocols.md §7.11):
 
 Reasoning: ``enabled=False`` or effort ``none`` → ``{"type":"disabled"}``; an Anthropic
 ``adaptive`` request round-trips as adaptive (+ ``output_config.effort``); otherwise
-``{"type":"enabled","budget_tokens":B}`` with B the explicit budget or, from an effort,
-:data:`EFFORT_BUDGET` (CPA's table, floored at Anthropic's minimum of 1024):
+``{"type":"enabled","budget_tokens":B}`` with B the explicit budget (floored at Anthropic's
+minimum of 1024; a dynamic ``-1`` budget counts as "medium") or, from an effort,
+:data:`EFFORT_BUDGET` (CPA's table, floored at 1024); no effort and no budget means medium:
 
-    ======== ======     ===================== ========
-    effort   budget     budget (reverse)      effort
-    ======== ======     ===================== ========
-    minimal  1024       ≤ 1024                low
-    low      1024       ≤ 8192                medium
-    medium   8192       ≤ 24576               high
-    high     24576      > 24576               xhigh
-    xhigh    32768
-    ======== ======     ===================== ========
+    effort → budget:  minimal 1024 · low 1024 · medium 8192 · high 24576 · xhigh/max 32768
+    budget → effort:  ≤1024 low · ≤8192 medium · ≤24576 high · above xhigh · 0 none
 
-(the reverse mapping is :func:`budget_to_effort`, for emitters of effort-only protocols).
+(the reverse row is :func:`budget_to_effort`, for emitters of effort-only protocols).
 ``output_config.effort`` is sent only when the request came from an Anthropic client (it is
 rejected by models without the effort feature).
 
