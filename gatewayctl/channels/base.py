@@ -69,7 +69,8 @@ class UpstreamCall:
 
     ``model``: the upstream model id (provider prefix already stripped) — the Gemini path model
     or the model-get id for GET routes, ``body["model"]`` for the others (the pipeline fills
-    it in so the pool can key cooldowns without re-reading the body).
+    it in so the pool can key cooldowns without re-reading the body; left None, it is taken
+    from ``body["model"]``).
     ``body``: the JSON request body, never mutated by a channel; None for GET routes.
     ``raw_body``: the client's bytes for ``body``; sent verbatim when no shaping changed it.
     ``query``: client query parameters the upstream understands (Claude ``after_id``,
@@ -83,6 +84,10 @@ class UpstreamCall:
     raw_body: bytes | None = None
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.model is None and self.body is not None and isinstance(self.body.get("model"), str):
+            self.model = self.body["model"]
 
     @property
     def stream(self) -> bool:

@@ -113,8 +113,11 @@ class AllCredentialsExhausted(GatewayError):
 class MaterialCheck(Protocol):
     """What the pool needs from a channel adapter (``gatewayctl.channels.Channel``)."""
 
-    id: str
-    token_based: bool
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def token_based(self) -> bool: ...
 
     def has_material(self, secret_json: Mapping[str, Any] | None) -> bool: ...
 

@@ -87,7 +87,7 @@ def masked(rules: list[dict[str, Any]], c: Any, body: dict[str, Any]) -> Any:
     return json.loads(req.body)
 
 
-BODY = {
+BODY: dict[str, Any] = {
     "model": "m",
     "temperature": 1,
     "metadata": {"user": "u", "trace": {"id": 1, "tags": ["a"]}},
@@ -197,7 +197,7 @@ def test_no_mask_table_sends_raw_bytes() -> None:
 
 
 def test_remove_path_shares_untouched_branches() -> None:
-    body = {"a": {"b": 1}, "c": [{"d": 1}, {"e": 2}]}
+    body: dict[str, Any] = {"a": {"b": 1}, "c": [{"d": 1}, {"e": 2}]}
     out = remove_path(body, ["c", "0", "d"])
     assert out == {"a": {"b": 1}, "c": [{}, {"e": 2}]}
     assert out["a"] is body["a"] and out["c"][1] is body["c"][1]
