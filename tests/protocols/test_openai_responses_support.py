@@ -86,8 +86,9 @@ def check_ir_stream(events: list[ir.StreamEvent]) -> None:
         assert not open_now, f"blocks left open: {open_now}"
 
 
-def aggregate(events: list[ir.StreamEvent]) -> list[ir.Part]:
-    """Rebuild the parts a decoded stream describes (merging delta provider data)."""
+def aggregate(events: list[ir.StreamEvent]) -> list[Any]:
+    """Rebuild the parts a decoded stream describes (merging delta provider data). Typed
+    ``Any`` so tests can read ``.text`` after their own isinstance checks."""
     parts: dict[int, Any] = {}
     for e in events:
         if isinstance(e, ir.BlockStart):
