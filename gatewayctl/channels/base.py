@@ -291,6 +291,8 @@ class Channel:
         self.base_url = setting_str(self.settings, "base_url") or self.default_base_url()
         if not self.base_url.startswith(("http://", "https://")):
             raise InvalidInput(f"base_url must be an http(s) URL, got {self.base_url!r}")
+        # Extension setting: a fixed upstream user-agent (else the HTTP client's own).
+        self.user_agent = setting_str(self.settings, "user_agent")
 
     # -- identity ------------------------------------------------------------------------
 
@@ -378,6 +380,8 @@ class Channel:
                 headers[name] = value
         if body_bytes is not None:
             headers["content-type"] = "application/json"
+        if self.user_agent:
+            headers["user-agent"] = self.user_agent
         url = join_url(target.base_url or self.base_url, target.path)
         if query:
             url += "?" + urlencode(query)

@@ -197,3 +197,16 @@ def test_credentials_without_material() -> None:
 def test_mask_secret() -> None:
     assert mask_secret("sk-abcdefghijkl") == "sk-…ijkl"
     assert mask_secret("short") == "…"
+
+
+def test_user_agent_setting() -> None:
+    c = call("GenerateContent", "OpenAi")
+    c.headers = CLIENT_HEADERS
+    req = build_channel("openai", {"user_agent": "gatewayctl/0.1"}).build(
+        c, api_secret("OpenAi", KEY)
+    )
+    assert req.headers["user-agent"] == "gatewayctl/0.1"
+    plain = build_channel("openai").build(
+        call("GenerateContent", "OpenAi"), api_secret("OpenAi", KEY)
+    )
+    assert "user-agent" not in plain.headers  # the client's is never forwarded
