@@ -534,6 +534,23 @@ def test_finish_terminates_an_unfinished_stream_once() -> None:
     assert encoder.finish() == [] and encoder.feed(ir.StreamEnd("end_turn")) == []
 
 
+def test_usage_known_at_start_fills_what_the_end_leaves_out() -> None:
+    events: list[ir.StreamEvent] = [
+        ir.StreamStart(
+            id="msg_1", model="claude", usage=ir.Usage(input_tokens=321, cache_read_tokens=300)
+        ),
+        ir.BlockStart(0, ir.TextPart("")),
+        ir.BlockDelta(0, text="ok"),
+        ir.BlockStop(0),
+        ir.StreamEnd("end_turn", usage=ir.Usage(output_tokens=9)),
+    ]
+    state, _ = sdk_judge(encode(events))
+    usage = final_response(state).usage
+    assert usage is not None
+    assert (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (321, 9, 330)
+    assert usage.input_tokens_details.cached_tokens == 300
+
+
 def test_stream_without_start_event_still_opens_with_created() -> None:
     wires = encode(
         [

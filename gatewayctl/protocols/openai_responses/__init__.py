@@ -1,10 +1,10 @@
 """The OpenAI Responses protocol (``/v1/responses``, ``/input_tokens``, ``/compact``).
 
-A package because the protocol is large: ``request`` (request body ⇄ IR), ``response``
-(response object ⇄ IR), ``decode`` / ``encode`` (the typed SSE stream ⇄ IR stream events),
-``compact`` (``/v1/responses/compact`` served by a generation request), ``shared`` (ids,
-usage, stop ↔ status, items common to input and output) and ``codec`` (the
-:class:`~gatewayctl.protocols.base.Codec` object).
+A package because the protocol is large: ``request`` / ``request_emit`` (request body → IR
+and back), ``response`` (response object ⇄ IR), ``decode`` / ``encode`` (the typed SSE
+stream ⇄ IR stream events), ``compact`` (``/v1/responses/compact`` served by a generation
+request), ``shared`` (ids, usage, stop ↔ status, items common to input and output) and
+``codec`` (the :class:`~gatewayctl.protocols.base.Codec` object).
 
 Beyond the Codec interface this package exposes, for the gateway:
 

@@ -14,11 +14,8 @@ from gatewayctl.protocols import openai_common as common
 from gatewayctl.protocols.base import EncoderOptions
 from gatewayctl.protocols.openai_responses.decode import ResponsesStreamDecoder
 from gatewayctl.protocols.openai_responses.encode import ResponsesStreamEncoder
-from gatewayctl.protocols.openai_responses.request import (
-    emit_count_request,
-    emit_request,
-    parse_request,
-)
+from gatewayctl.protocols.openai_responses.request import parse_request
+from gatewayctl.protocols.openai_responses.request_emit import emit_count_request, emit_request
 from gatewayctl.protocols.openai_responses.response import emit_response, parse_response
 
 

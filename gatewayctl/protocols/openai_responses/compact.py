@@ -23,7 +23,8 @@ from typing import Any
 from gatewayctl.errors import GatewayError, InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.openai_common import require_dict
-from gatewayctl.protocols.openai_responses.request import emit_request, parse_request
+from gatewayctl.protocols.openai_responses.request import parse_request
+from gatewayctl.protocols.openai_responses.request_emit import emit_request
 from gatewayctl.protocols.openai_responses.response import message_item, text_content
 from gatewayctl.protocols.openai_responses.shared import (
     new_id,

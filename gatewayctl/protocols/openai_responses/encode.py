@@ -145,6 +145,8 @@ class ResponsesStreamEncoder:
             self._model = self._options.model or event.model
             if event.created is not None:
                 self._created = event.created
+            if event.usage is not None:  # input usage known up front (Anthropic)
+                self._usage = event.usage
         else:
             self._id = response_id(None)
         self._event(out, "response.created", response=self._response("in_progress"))
@@ -412,7 +414,7 @@ class ResponsesStreamEncoder:
     def _end(self, out: list[WireEvent], event: ir.StreamEnd) -> None:
         self._start(out, None)
         self._close_all(out)
-        usage = event.usage or self._usage
+        usage = _merge_usage(self._usage, event.usage)
         status, details = status_for(event.stop_reason)
         usage_obj = usage_object(usage) if usage is not None else None
         if status == "failed":
@@ -432,3 +434,21 @@ class ResponsesStreamEncoder:
         response = self._response("failed", usage=usage, error=failure_error(error))
         self._event(out, "response.failed", response=response)
         self._ended = True
+
+
+def _merge_usage(known: ir.Usage | None, final: ir.Usage | None) -> ir.Usage | None:
+    """The final usage, with counts it leaves unreported taken from what was known before."""
+    if final is None or known is None:
+        return final or known
+    return ir.Usage(
+        *(
+            f if f is not None else k
+            for f, k in (
+                (final.input_tokens, known.input_tokens),
+                (final.output_tokens, known.output_tokens),
+                (final.cache_read_tokens, known.cache_read_tokens),
+                (final.cache_creation_tokens, known.cache_creation_tokens),
+                (final.reasoning_tokens, known.reasoning_tokens),
+            )
+        )
+    )
