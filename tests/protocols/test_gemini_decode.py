@@ -397,3 +397,33 @@ def test_json_array_framing_any_split() -> None:
     for cut in rng.sample(range(1, len(raw)), 300):
         parser = JsonStreamParser()
         assert parser.feed(raw[:cut]) + parser.feed(raw[cut:]) + parser.close() == payloads
+
+
+def test_other_candidates_are_ignored_in_streams() -> None:
+    decoder = CODEC.stream_decoder()
+    events = decoder.feed(
+        WireEvent(
+            {"candidates": [{"index": 1, "content": {"role": "model", "parts": [{"text": "B"}]}}]}
+        )
+    )
+    events += decoder.feed(
+        WireEvent(
+            {
+                "candidates": [
+                    {
+                        "index": 0,
+                        "content": {"role": "model", "parts": [{"text": "A"}]},
+                        "finishReason": "STOP",
+                    },
+                    {
+                        "index": 1,
+                        "content": {"role": "model", "parts": [{"text": "b"}]},
+                        "finishReason": "MAX_TOKENS",
+                    },
+                ]
+            }
+        )
+    )
+    events += decoder.finish()
+    assert [b.text for b in blocks(events)] == ["A"]
+    assert events[-1] == ir.StreamEnd(stop_reason="end_turn")

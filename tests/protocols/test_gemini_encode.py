@@ -259,6 +259,25 @@ def test_nothing_after_an_error_and_finish_terminates_a_cut_stream() -> None:
     assert encoder.feed(ir.StreamEnd(stop_reason="end_turn")) == [] and encoder.finish() == []
 
 
+def test_skeletons_with_content_are_not_lost() -> None:
+    events = [
+        ir.StreamStart(id="s", model="m"),
+        ir.BlockStart(0, ir.TextPart("pre")),
+        ir.BlockDelta(0, text="fix"),
+        ir.BlockStop(0),
+        ir.BlockStart(1, ir.ToolCallPart("c", "f", '{"a":')),
+        ir.BlockDelta(1, arguments=" 1}"),
+        ir.BlockStop(1),
+        ir.StreamEnd(stop_reason="tool_use"),
+    ]
+    parts = [p for e in encode(events) for p in e.data["candidates"][0]["content"]["parts"]]
+    assert parts[:3] == [
+        {"text": "pre"},
+        {"text": "fix"},
+        {"functionCall": {"name": "f", "args": {"a": 1}, "id": "c"}},
+    ]
+
+
 def test_stop_reasons_map_to_finish_reasons() -> None:
     for stop, finish in [
         ("end_turn", "STOP"),

@@ -12,7 +12,7 @@ from google.genai import types
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.gemini import CODEC
-from gatewayctl.protocols.gemini.request import thinking_config
+from gatewayctl.protocols.gemini.config import thinking_config
 from gatewayctl.protocols.sse import dumps
 from tests.protocols.test_gemini_support import GEMINI_OWN, load_json
 
@@ -140,14 +140,12 @@ def test_emitted_multiturn_body() -> None:
             "functionResponse": {
                 "name": "get_weather",
                 "response": {"result": "18C sunny"},
-                "id": "call_0",
             }
         },
         {
             "functionResponse": {
                 "name": "get_weather",
                 "response": {"error": "upstream weather service timed out"},
-                "id": "call_1",
             }
         },
     ]
@@ -185,7 +183,7 @@ def test_snake_case_spelling_is_accepted() -> None:
     assert (call.id, call.name, call.provider_data) == (
         "fc-1",
         "describe",
-        {"gemini": {"thoughtSignature": "c2lnLXNuYWtl"}},
+        {"gemini": {"thoughtSignature": "c2lnLXNuYWtl", "wire_id": True}},
     )
     result = req.messages[2].parts[0]
     assert isinstance(result, ir.ToolResultPart) and result.call_id == "fc-1"
@@ -198,6 +196,9 @@ def test_snake_case_spelling_is_accepted() -> None:
     assert req.provider_data["gemini"]["safetySettings"][0]["threshold"] == "BLOCK_ONLY_HIGH"
     body = CODEC.emit_request(req)
     assert "generationConfig" in body and "generation_config" not in body
+    # ids the client sent are sent back (and only those)
+    assert body["contents"][1]["parts"][0]["functionCall"]["id"] == "fc-1"
+    assert body["contents"][2]["parts"][0]["functionResponse"]["id"] == "fc-1"
     assert body["generationConfig"]["thinkingConfig"] == {
         "thinkingBudget": 0,
         "includeThoughts": False,
@@ -300,16 +301,15 @@ def test_results_are_paired_in_call_order_with_names_from_calls() -> None:
     sdk_validate_request(body)
     assert [c["role"] for c in body["contents"]] == ["user", "model", "user"]
     assert body["contents"][1]["parts"] == [
-        {"functionCall": {"name": "read", "args": {"path": "a"}, "id": "toolu_a"}},
-        {"functionCall": {"name": "ls", "args": {}, "id": "toolu_b"}},
+        {"functionCall": {"name": "read", "args": {"path": "a"}}},
+        {"functionCall": {"name": "ls", "args": {}}},
     ]
     assert body["contents"][2]["parts"] == [
-        {"functionResponse": {"name": "read", "response": {"content": "hello"}, "id": "toolu_a"}},
+        {"functionResponse": {"name": "read", "response": {"content": "hello"}}},
         {
             "functionResponse": {
                 "name": "ls",
                 "response": {"result": "x.txt\ny.txt"},
-                "id": "toolu_b",
             }
         },
         {"text": "thanks"},
@@ -332,7 +332,7 @@ def test_dangling_calls_get_no_result_and_orphans_become_text() -> None:
     body = CODEC.emit_request(req)
     sdk_validate_request(body)
     assert body["contents"][2]["parts"] == [
-        {"functionResponse": {"name": "search", "response": {"result": "(no result)"}, "id": "c1"}},
+        {"functionResponse": {"name": "search", "response": {"result": "(no result)"}}},
         {"text": "[tool result for old_tool]: stale output"},
         {"text": "never mind"},
     ]
@@ -344,7 +344,6 @@ def test_dangling_calls_get_no_result_and_orphans_become_text() -> None:
                 "functionResponse": {
                     "name": "search",
                     "response": {"result": "(no result)"},
-                    "id": "c2",
                 }
             }
         ],
@@ -369,8 +368,8 @@ def test_error_results_and_media_in_results() -> None:
     body = CODEC.emit_request(req)
     sdk_validate_request(body)
     assert body["contents"][1]["parts"] == [
-        {"functionResponse": {"name": "shot", "response": {"result": "captured"}, "id": "c1"}},
-        {"functionResponse": {"name": "run", "response": {"error": "exit status 1"}, "id": "c2"}},
+        {"functionResponse": {"name": "shot", "response": {"result": "captured"}}},
+        {"functionResponse": {"name": "run", "response": {"error": "exit status 1"}}},
         {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
     ]
     back = CODEC.parse_request(body).messages[1].parts
@@ -386,6 +385,36 @@ def test_error_results_and_media_in_results() -> None:
         )
     )
     assert body["contents"][1]["parts"][0]["functionResponse"]["response"] == {"error": {"code": 2}}
+
+
+def test_legacy_roles_misplaced_parts_and_mismatched_ids() -> None:
+    body = {
+        "contents": [
+            {"parts": [{"text": "no role means user"}]},
+            {
+                "role": "model",
+                "parts": [
+                    {"functionCall": {"name": "a", "args": {}}},
+                    {"functionCall": {"name": "b", "args": {}}},
+                ],
+            },
+            {
+                "role": "function",
+                "parts": [
+                    {"functionResponse": {"name": "b", "id": "unknown-id", "response": {"r": 2}}},
+                    {"functionResponse": {"name": "a", "response": {"r": 1}}},
+                    {"functionCall": {"name": "c", "args": {}}},
+                ],
+            },
+        ]
+    }
+    req = CODEC.parse_request(body)
+    assert [m.role for m in req.messages] == ["user", "assistant", "user", "assistant"]
+    call_a, call_b = req.messages[1].parts
+    answer_b, answer_a = req.messages[2].parts
+    # an id that matches no call falls back to pairing by name
+    assert (answer_b.call_id, answer_a.call_id) == (call_b.id, call_a.id)
+    assert isinstance(req.messages[3].parts[0], ir.ToolCallPart)
 
 
 def test_function_response_parts_round_trip() -> None:
@@ -447,7 +476,7 @@ def test_signatures_and_reasoning_only_from_gemini() -> None:
     assert body["contents"][1]["parts"] == [
         {"text": "gemini thought", "thought": True, "thoughtSignature": "Z2c="},
         {"text": "answer"},
-        {"functionCall": {"name": "f", "args": {}, "id": "c"}},
+        {"functionCall": {"name": "f", "args": {}}},
     ]
     assert "sig-a" not in json.dumps(body) and "nope" not in json.dumps(body)
 

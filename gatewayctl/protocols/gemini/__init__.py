@@ -2,8 +2,9 @@
 
 Modules: :mod:`.common` (field access in both spellings, ids, stop reasons, usage),
 :mod:`.schema` (JSON Schema ↔ Gemini ``Schema`` cleaning), :mod:`.parts` (``Part`` ↔ IR part),
-:mod:`.request` (generateContent / countTokens requests), :mod:`.response` (responses, errors,
-models), :mod:`.stream` (stream decoder/encoder), :mod:`.embeddings` (embedContent /
+:mod:`.request` (generateContent / countTokens requests: contents, system, pairing),
+:mod:`.config` (tools, tool choice, generation and thinking settings), :mod:`.response`
+(responses, errors, models), :mod:`.stream` (stream decoder/encoder), :mod:`.embeddings` (embedContent /
 batchEmbedContents), :mod:`.codec` (the ``CODEC`` object). Each module's docstring records the
 mapping choices it makes.
 

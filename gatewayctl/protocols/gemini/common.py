@@ -68,8 +68,13 @@ def get(obj: dict[str, Any], key: str) -> Any:
     return obj.get(snake(key))
 
 
-def has(obj: dict[str, Any], key: str) -> bool:
-    return key in obj or snake(key) in obj
+def is_key(key: str, camel_key: str) -> bool:
+    """Whether ``key`` is ``camel_key`` in either spelling."""
+    return key == camel_key or key == snake(camel_key)
+
+
+def known_key(key: str, names: set[str]) -> bool:
+    return any(is_key(key, name) for name in names)
 
 
 def get_dict(obj: dict[str, Any], key: str, where: str) -> dict[str, Any] | None:

@@ -13,17 +13,7 @@ Parsing:
   first unanswered call *of the same name* in the preceding model turn and takes its id
   (Gemini answers calls in order, by name). A response that matches no call keeps a fresh id;
   the emitter of the target protocol deals with such orphans.
-* ``toolConfig.functionCallingConfig``: ``AUTO`` → auto, ``NONE`` → none, ``ANY`` → required,
-  ``ANY`` with exactly one ``allowedFunctionNames`` entry → tool(name). Several allowed names
-  (and ``VALIDATED``) have no IR form: kept in ``provider_data`` for Gemini, ``required``/auto
-  for others.
-* ``thinkingConfig`` → :class:`ir.ReasoningConfig`: ``thinkingBudget`` 0 → ``enabled=False``,
-  -1 (dynamic) → ``enabled=True`` without budget, n > 0 → ``budget_tokens=n``;
-  ``thinkingLevel`` → ``effort`` (lower-case); ``includeThoughts`` → ``include_thoughts``
-  (absent means False on Gemini, so it is parsed as False).
-* ``responseMimeType: application/json`` + ``responseJsonSchema`` (JSON Schema, kept as is) or
-  ``responseSchema`` (Gemini Schema, converted to JSON Schema) → ``json_schema``; the MIME type
-  alone → ``json_object``; ``text/plain`` → ``text``. Other MIME types stay Gemini-only.
+* Tools, tool choice, sampling, structured output and ``thinkingConfig``: see :mod:`.config`.
 * Opaque Gemini-only settings — ``safetySettings``, ``cachedContent``, ``labels``, generation
   and tool-config fields the IR does not model, unknown top-level keys (e.g. Code Assist's
   ``session_id``) — ride in ``Request.provider_data["gemini"]`` and are replayed only to Gemini.
@@ -34,60 +24,47 @@ Emitting (protocols.md §7.1, §7.3, §7.11):
   ``system`` message (Gemini has only the top-level form). A request with a system prompt and
   no conversation sends the system text as the user turn (Gemini rejects empty ``contents``).
 * Consecutive same-role messages are merged; empty parts and contents are never sent.
+* Call and response ids are only sent when they came from a Gemini request (see
+  :mod:`.parts`); Gemini pairs by order and name, which the next rule guarantees.
 * Tool calls and results are paired as Gemini requires: the content right after a model turn
   with N function calls starts with N ``functionResponse`` parts *in call order*; a call nobody
   answered gets a synthesised ``{"result": "(no result)"}`` response; a result whose call is not
   in the preceding model turn (an orphan, e.g. after client-side history trimming) becomes user
   text ``[tool result for NAME]: …``. The response ``name`` comes from the result, else from
   the call with that id.
-* Tools: functions → one ``functionDeclarations`` entry with cleaned ``parameters``
-  (:mod:`.schema`); Gemini built-in tools (``googleSearch``, ``codeExecution``, ``urlContext``…)
-  are replayed from ``provider_data``; other families' built-in tools are dropped. A Responses
-  free-form ("custom") tool becomes a function taking one string ``input``.
-* ``thinkingConfig`` from the IR: an explicit budget → ``thinkingBudget``; an effort →
-  ``thinkingLevel`` for Gemini 3+ (and unrecognised model names), else a budget
-  (minimal 512, low 1024, medium 8192, high 24576, xhigh 32768 — CPA's table, capped at 24576
-  for non-Pro models); thinking off → ``thinkingBudget: 0`` (Gemini ≤2.x, or an explicit
-  budget 0 for an unrecognised model name) or the lowest level (Gemini 3 cannot switch thinking
-  off: ``LOW`` for Pro, ``MINIMAL`` otherwise); on without a size → ``thinkingBudget: -1``
-  (dynamic).
-  ``includeThoughts`` is sent as asked, and defaults to true when another protocol asked for
-  reasoning, so its client gets to see the thinking.
-* ``stopSequences`` is capped at Gemini's 5. A ``thoughtSignature`` is only ever written from
-  ``provider_data["gemini"]``.
+* A ``thoughtSignature`` is only ever written from ``provider_data["gemini"]``.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     get,
-    get_bool,
     get_dict,
-    get_float,
-    get_int,
     get_list,
     get_str,
+    known_key,
     own,
     require_dict,
-    snake,
     strip_model_prefix,
+)
+from gatewayctl.protocols.gemini.config import (
+    emit_generation_config,
+    emit_tool_config,
+    emit_tools,
+    parse_generation_config,
+    parse_tool_config,
+    parse_tools,
 )
 from gatewayctl.protocols.gemini.parts import (
     emit_part,
     function_response,
+    has_wire_id,
     parse_part,
     result_text,
-)
-from gatewayctl.protocols.gemini.schema import (
-    from_gemini_schema,
-    function_parameters,
-    to_gemini_schema,
 )
 
 _TOP_KNOWN = {
@@ -101,31 +78,7 @@ _TOP_KNOWN = {
     "cachedContent",
     "labels",
 }
-_GEN_KNOWN = {
-    "temperature",
-    "topP",
-    "topK",
-    "maxOutputTokens",
-    "stopSequences",
-    "candidateCount",
-    "seed",
-    "presencePenalty",
-    "frequencyPenalty",
-    "responseMimeType",
-    "responseSchema",
-    "responseJsonSchema",
-    "thinkingConfig",
-}
 _NO_RESULT = "(no result)"
-_MAX_STOP = 5
-
-
-def _is(key: str, camel_key: str) -> bool:
-    return key == camel_key or key == snake(camel_key)
-
-
-def _known(key: str, names: set[str]) -> bool:
-    return any(_is(key, name) for name in names)
 
 
 # --------------------------------------------------------------------------------------
@@ -151,19 +104,19 @@ def parse_request(body: dict[str, Any]) -> ir.Request:
 
     tools = get_list(body, "tools", "request")
     if tools:
-        req.tools = _parse_tools(tools)
+        req.tools = parse_tools(tools)
     tool_config = get_dict(body, "toolConfig", "request")
     if tool_config:
-        _parse_tool_config(tool_config, req, pd)
+        parse_tool_config(tool_config, req, pd)
     gen = get_dict(body, "generationConfig", "request")
     if gen:
-        _parse_generation_config(gen, req, pd)
+        parse_generation_config(gen, req, pd)
 
     for key in ("safetySettings", "cachedContent", "labels"):
         value = get(body, key)
         if value is not None:
             pd[key] = value
-    extra = {k: v for k, v in body.items() if not _known(k, _TOP_KNOWN)}
+    extra = {k: v for k, v in body.items() if not known_key(k, _TOP_KNOWN)}
     if extra:
         pd["extra"] = extra
     if pd:
@@ -225,26 +178,32 @@ def _parse_contents(contents: list[Any]) -> list[ir.Message]:
         raw_parts = get_list(content, "parts", where) or []
         parts: list[ir.Part] = []
         for j, raw in enumerate(raw_parts):
-            part = parse_part(raw, f"{where}.parts[{j}]", new_id)
+            part = parse_part(raw, f"{where}.parts[{j}]", new_id, request=True)
             if part is not None:
                 parts.append(part)
-        calls = [p for p in parts if isinstance(p, ir.ToolCallPart)]
-        if role == "assistant" or calls:
-            pending = list(calls)
+        turn_calls: list[ir.ToolCallPart] | None = None
         for part in parts:
-            if isinstance(part, ir.ToolResultPart):
+            if isinstance(part, ir.ToolCallPart):
+                if turn_calls is None:  # this content's calls replace the unanswered ones
+                    turn_calls = pending = []
+                turn_calls.append(part)
+            elif isinstance(part, ir.ToolResultPart):
                 _pair(part, pending, new_id)
+        if role == "assistant" and turn_calls is None:
+            pending = []
         _append_split(messages, role, parts)
     return messages
 
 
 def _pair(result: ir.ToolResultPart, pending: list[ir.ToolCallPart], new_id: _RequestIds) -> None:
-    match: ir.ToolCallPart | None = None
-    if result.call_id:
-        match = next((c for c in pending if c.id == result.call_id), None)
-    else:
+    """Give ``result`` the id of the call it answers (by id, else first same-name call)."""
+    match = next((c for c in pending if result.call_id and c.id == result.call_id), None)
+    if match is None:
         match = next((c for c in pending if c.name == result.name), None)
-        result.call_id = match.id if match else new_id()
+        if match is not None:
+            result.call_id = match.id
+        elif not result.call_id:
+            result.call_id = new_id()
     if match is not None:
         pending.remove(match)
         if not result.name:
@@ -262,134 +221,6 @@ def _append_split(messages: list[ir.Message], role: ir.Role, parts: list[ir.Part
         if not messages or messages[-1].role != part_role:
             messages.append(ir.Message(role=part_role))
         messages[-1].parts.append(part)
-
-
-def _parse_tools(tools: list[Any]) -> list[ir.Tool]:
-    out: list[ir.Tool] = []
-    for i, entry in enumerate(tools):
-        where = f"tools[{i}]"
-        entry = require_dict(entry, where)
-        for key, value in entry.items():
-            if _is(key, "functionDeclarations"):
-                if not isinstance(value, list):
-                    raise InvalidInput(f"{where}.functionDeclarations must be an array")
-                for j, decl in enumerate(value):
-                    out.append(_parse_declaration(decl, f"{where}.functionDeclarations[{j}]"))
-            else:
-                out.append(ir.Tool(name=key, kind="builtin", provider_data={FAMILY: {key: value}}))
-    return out
-
-
-def _parse_declaration(decl: Any, where: str) -> ir.Tool:
-    decl = require_dict(decl, where)
-    name = get_str(decl, "name", where)
-    if not name:
-        raise InvalidInput(f"{where}.name is required")
-    schema = get_dict(decl, "parametersJsonSchema", where)
-    if schema is None:
-        params = get_dict(decl, "parameters", where)
-        schema = from_gemini_schema(params) if params is not None else None
-    tool = ir.Tool(name=name, description=get_str(decl, "description", where), parameters=schema)
-    extra = {
-        k: v
-        for k, v in decl.items()
-        if not _known(k, {"name", "description", "parameters", "parametersJsonSchema"})
-    }
-    if extra:
-        tool.provider_data[FAMILY] = {"extra": extra}
-    return tool
-
-
-def _parse_tool_config(config: dict[str, Any], req: ir.Request, pd: dict[str, Any]) -> None:
-    fcc = get_dict(config, "functionCallingConfig", "toolConfig")
-    rest = {k: v for k, v in config.items() if not _is(k, "functionCallingConfig")}
-    if fcc is not None:
-        where = "toolConfig.functionCallingConfig"
-        mode = (get_str(fcc, "mode", where) or "AUTO").upper()
-        names = get_list(fcc, "allowedFunctionNames", where) or []
-        if mode == "NONE":
-            req.tool_choice = ir.ToolChoice(mode="none")
-        elif mode == "ANY":
-            if len(names) == 1 and isinstance(names[0], str):
-                req.tool_choice = ir.ToolChoice(mode="tool", name=names[0])
-            else:
-                req.tool_choice = ir.ToolChoice(mode="required")
-        else:
-            req.tool_choice = ir.ToolChoice(mode="auto")
-        fcc_rest = {k: v for k, v in fcc.items() if not _known(k, {"mode"})}
-        if mode not in ("AUTO", "ANY", "NONE"):
-            fcc_rest["mode"] = mode
-        if len(names) == 1 and mode == "ANY":
-            fcc_rest = {k: v for k, v in fcc_rest.items() if not _is(k, "allowedFunctionNames")}
-        if fcc_rest:
-            rest["functionCallingConfig"] = fcc_rest
-    if rest:
-        pd["toolConfig"] = rest
-
-
-def _parse_generation_config(gen: dict[str, Any], req: ir.Request, pd: dict[str, Any]) -> None:
-    where = "generationConfig"
-    req.temperature = get_float(gen, "temperature", where)
-    req.top_p = get_float(gen, "topP", where)
-    req.top_k = get_int(gen, "topK", where)
-    req.max_output_tokens = get_int(gen, "maxOutputTokens", where)
-    stop = get_list(gen, "stopSequences", where)
-    if stop:
-        req.stop = [s for s in stop if isinstance(s, str)]
-    req.candidate_count = get_int(gen, "candidateCount", where)
-    req.seed = get_int(gen, "seed", where)
-    req.presence_penalty = get_float(gen, "presencePenalty", where)
-    req.frequency_penalty = get_float(gen, "frequencyPenalty", where)
-    rest = {k: v for k, v in gen.items() if not _known(k, _GEN_KNOWN)}
-
-    mime = get_str(gen, "responseMimeType", where)
-    json_schema = get_dict(gen, "responseJsonSchema", where)
-    legacy = rest.pop("_responseJsonSchema", None)  # the SDK's older spelling
-    if json_schema is None and isinstance(legacy, dict):
-        json_schema = legacy
-    gemini_schema = get_dict(gen, "responseSchema", where)
-    if mime == "application/json":
-        if json_schema is not None:
-            req.response_format = ir.ResponseFormat(kind="json_schema", schema=json_schema)
-        elif gemini_schema is not None:
-            req.response_format = ir.ResponseFormat(
-                kind="json_schema", schema=from_gemini_schema(gemini_schema)
-            )
-        else:
-            req.response_format = ir.ResponseFormat(kind="json_object")
-    elif mime == "text/plain" and json_schema is None and gemini_schema is None:
-        req.response_format = ir.ResponseFormat(kind="text")
-    elif mime is not None:
-        rest["responseMimeType"] = mime
-        if json_schema is not None:
-            rest["responseJsonSchema"] = json_schema
-        if gemini_schema is not None:
-            rest["responseSchema"] = gemini_schema
-
-    thinking = get_dict(gen, "thinkingConfig", where)
-    if thinking is not None:
-        req.reasoning = _parse_thinking(thinking)
-    if rest:
-        pd["generationConfig"] = rest
-
-
-def _parse_thinking(config: dict[str, Any]) -> ir.ReasoningConfig:
-    where = "generationConfig.thinkingConfig"
-    out = ir.ReasoningConfig(include_thoughts=bool(get_bool(config, "includeThoughts", where)))
-    budget = get_int(config, "thinkingBudget", where)
-    if budget is not None:
-        if budget == 0:
-            out.enabled = False
-            out.budget_tokens = 0
-        elif budget < 0:
-            out.enabled = True
-        else:
-            out.enabled = True
-            out.budget_tokens = budget
-    level = get_str(config, "thinkingLevel", where)
-    if level and level.upper() != "THINKING_LEVEL_UNSPECIFIED":
-        out.effort = level.lower()
-    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -413,13 +244,13 @@ def emit_request(request: ir.Request) -> dict[str, Any]:
     if system_texts:
         body["systemInstruction"] = {"parts": [{"text": t} for t in system_texts]}
 
-    tools = _emit_tools(request.tools)
+    tools = emit_tools(request.tools)
     if tools:
         body["tools"] = tools
-    tool_config = _emit_tool_config(request, pd, tools)
+    tool_config = emit_tool_config(request, pd, tools)
     if tool_config:
         body["toolConfig"] = tool_config
-    gen = _emit_generation_config(request, pd)
+    gen = emit_generation_config(request, pd)
     if gen:
         body["generationConfig"] = gen
     for key in ("safetySettings", "cachedContent", "labels"):
@@ -510,148 +341,11 @@ def _answers(
         result = by_id.get(call.id) or ir.ToolResultPart(
             call_id=call.id, content=[ir.TextPart(_NO_RESULT)]
         )
-        part, beside = function_response(result, result.name or call.name, call.id or None)
+        wire = has_wire_id(call.provider_data) or has_wire_id(result.provider_data)
+        part, beside = function_response(result, call.name, call.id if wire else None)
         responses.append(part)
         media += beside
     return responses + media
-
-
-def _emit_tools(tools: list[ir.Tool]) -> list[dict[str, Any]]:
-    declarations: list[dict[str, Any]] = []
-    builtins: list[dict[str, Any]] = []
-    for tool in tools:
-        entry = own(tool.provider_data) or {}
-        if tool.kind == "builtin":
-            builtin = {k: v for k, v in entry.items() if k != "extra"}
-            if builtin:
-                builtins.append(builtin)
-            continue
-        decl: dict[str, Any] = {"name": tool.name}
-        if tool.description:
-            decl["description"] = tool.description
-        if tool.kind == "custom":
-            decl["parameters"] = {
-                "type": "OBJECT",
-                "properties": {"input": {"type": "STRING", "description": "Free-form input."}},
-                "required": ["input"],
-            }
-        else:
-            params = function_parameters(tool.parameters)
-            if params is not None:
-                decl["parameters"] = params
-        extra = entry.get("extra")
-        if isinstance(extra, dict):
-            for key, value in extra.items():
-                decl.setdefault(key, value)
-        declarations.append(decl)
-    out: list[dict[str, Any]] = []
-    if declarations:
-        out.append({"functionDeclarations": declarations})
-    return out + builtins
-
-
-def _emit_tool_config(
-    request: ir.Request, pd: dict[str, Any], tools: list[dict[str, Any]]
-) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        k: v for k, v in (pd.get("toolConfig") or {}).items() if not _is(k, "functionCallingConfig")
-    }
-    fcc: dict[str, Any] = dict((pd.get("toolConfig") or {}).get("functionCallingConfig") or {})
-    has_functions = any("functionDeclarations" in t for t in tools)
-    choice = request.tool_choice
-    if choice is not None and has_functions:
-        if choice.mode == "none":
-            fcc.setdefault("mode", "NONE")
-        elif choice.mode == "required":
-            fcc.setdefault("mode", "ANY")
-        elif choice.mode == "tool" and choice.name:
-            fcc["mode"] = "ANY"
-            fcc["allowedFunctionNames"] = [choice.name]
-        else:
-            fcc.setdefault("mode", "AUTO")
-    if fcc and (has_functions or "mode" not in fcc):
-        config["functionCallingConfig"] = fcc
-    return config
-
-
-def _emit_generation_config(request: ir.Request, pd: dict[str, Any]) -> dict[str, Any]:
-    gen: dict[str, Any] = {}
-    if request.temperature is not None:
-        gen["temperature"] = request.temperature
-    if request.top_p is not None:
-        gen["topP"] = request.top_p
-    if request.top_k is not None:
-        gen["topK"] = request.top_k
-    if request.max_output_tokens is not None:
-        gen["maxOutputTokens"] = request.max_output_tokens
-    if request.stop:
-        gen["stopSequences"] = request.stop[:_MAX_STOP]
-    if request.candidate_count is not None:
-        gen["candidateCount"] = request.candidate_count
-    if request.seed is not None:
-        gen["seed"] = request.seed
-    if request.presence_penalty is not None:
-        gen["presencePenalty"] = request.presence_penalty
-    if request.frequency_penalty is not None:
-        gen["frequencyPenalty"] = request.frequency_penalty
-    fmt = request.response_format
-    if fmt is not None:
-        if fmt.kind == "text":
-            gen["responseMimeType"] = "text/plain"
-        else:
-            gen["responseMimeType"] = "application/json"
-            if fmt.kind == "json_schema" and fmt.schema:
-                gen["responseSchema"] = to_gemini_schema(fmt.schema, order_properties=True)
-    if request.reasoning is not None:
-        thinking = thinking_config(request.reasoning, request.model)
-        if thinking:
-            gen["thinkingConfig"] = thinking
-    rest = pd.get("generationConfig")
-    if isinstance(rest, dict):
-        for key, value in rest.items():
-            gen.setdefault(key, value)
-    return gen
-
-
-_EFFORT_BUDGET = {"minimal": 512, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 32768}
-_FLASH_MAX_BUDGET = 24576
-_OLD_MODEL = re.compile(r"gemini-(?:1|2)(?:[.-]|$)")
-_NEW_MODEL = re.compile(r"gemini-(?:[3-9]|\d{2,})(?:[.-]|$)")
-
-
-def uses_thinking_level(model: str) -> bool:
-    """Gemini 3 and later take ``thinkingLevel``; 1.x/2.x only ``thinkingBudget``."""
-    return not _OLD_MODEL.search(model.lower())
-
-
-def thinking_config(reasoning: ir.ReasoningConfig, model: str) -> dict[str, Any]:
-    """IR reasoning as ``thinkingConfig`` (mapping in the module docstring)."""
-    out: dict[str, Any] = {}
-    level = uses_thinking_level(model)
-    pro = "pro" in model.lower()
-    effort = (reasoning.effort or "").lower() or None
-    off = reasoning.enabled is False or effort == "none" or reasoning.budget_tokens == 0
-    if off:
-        if level and (_NEW_MODEL.search(model.lower()) or reasoning.budget_tokens is None):
-            out["thinkingLevel"] = "LOW" if pro else "MINIMAL"
-        else:
-            out["thinkingBudget"] = 0
-    elif reasoning.budget_tokens is not None:
-        out["thinkingBudget"] = reasoning.budget_tokens
-    elif effort is not None:
-        if level:
-            out["thinkingLevel"] = effort.upper()
-        else:
-            budget = _EFFORT_BUDGET.get(effort, _EFFORT_BUDGET["medium"])
-            out["thinkingBudget"] = budget if pro else min(budget, _FLASH_MAX_BUDGET)
-    elif reasoning.enabled:
-        out["thinkingBudget"] = -1
-    include = reasoning.include_thoughts
-    if include is None and not off and (reasoning.enabled or effort or reasoning.summary):
-        include = True
-    if include is not None:
-        out["includeThoughts"] = include
-    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -681,6 +375,4 @@ __all__ = [
     "emit_request",
     "parse_count_request",
     "parse_request",
-    "thinking_config",
-    "uses_thinking_level",
 ]

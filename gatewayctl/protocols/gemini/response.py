@@ -53,8 +53,12 @@ from gatewayctl.protocols.gemini.parts import emit_part, parse_part
 _CANDIDATE_KEPT = ("finishMessage", "groundingMetadata", "citationMetadata", "urlContextMetadata")
 
 
-def first_candidate(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The candidate with ``index`` 0 (or the first one listed)."""
+def first_candidate(body: dict[str, Any], *, strict: bool = False) -> dict[str, Any] | None:
+    """The candidate with ``index`` 0 (or, unless ``strict``, the first one listed).
+
+    Stream chunks use ``strict``: with ``candidateCount > 1`` a chunk may carry only another
+    candidate's parts, which must not be mistaken for the first answer.
+    """
     candidates = get(body, "candidates")
     if not isinstance(candidates, list):
         return None
@@ -62,7 +66,7 @@ def first_candidate(body: dict[str, Any]) -> dict[str, Any] | None:
     for cand in dicts:
         if (get(cand, "index") or 0) == 0:
             return cand
-    return dicts[0] if dicts else None
+    return None if strict or not dicts else dicts[0]
 
 
 def block_reason(body: dict[str, Any]) -> str | None:

@@ -120,7 +120,7 @@ class GeminiStreamDecoder:
             self._closed = True
             out.append(ir.StreamError(parse_error_object(err)))
             return out
-        cand = first_candidate(data)
+        cand = first_candidate(data, strict=True)
         if cand is not None:
             content = get(cand, "content")
             parts = get(content, "parts") if isinstance(content, dict) else None
@@ -433,6 +433,9 @@ class GeminiStreamEncoder:
         if isinstance(event, ir.BlockStart):
             out = self._close_block()
             self._block = _open_block(event)
+            part = event.part
+            if not isinstance(part, ir.ToolCallPart) and part.text:  # content on the skeleton
+                out += self._delta(ir.BlockDelta(event.index, text=part.text))
             return out
         if isinstance(event, ir.BlockDelta):
             return self._delta(event)
@@ -565,7 +568,10 @@ def _open_block(event: ir.BlockStart) -> _Block:
         if isinstance(part, ir.ReasoningPart)
         else "text"
     )
-    return _Block(event.index, kind, part, signature=signature(part.provider_data))
+    block = _Block(event.index, kind, part, signature=signature(part.provider_data))
+    if isinstance(part, ir.ToolCallPart) and part.arguments:
+        block.arguments.append(part.arguments)
+    return block
 
 
 __all__ = ["GeminiStreamDecoder", "GeminiStreamEncoder", "parse_json_path"]
