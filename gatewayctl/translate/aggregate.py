@@ -61,6 +61,10 @@ class Aggregator:
         return self._error
 
     def feed(self, event: ir.StreamEvent) -> None:
+        if isinstance(event, ir.StreamStart) and not (self._id or self._model):
+            # known even if the sequencer drops the start (an error right after it)
+            self._id, self._model, self._created = event.id, event.model, event.created
+            self._usage = merge_usage(self._usage, event.usage)
         for ev in self._seq.feed(event):
             self._apply(ev)
 
@@ -70,7 +74,8 @@ class Aggregator:
 
     def _apply(self, ev: ir.StreamEvent) -> None:
         if isinstance(ev, ir.StreamStart):
-            self._id, self._model, self._created = ev.id, ev.model, ev.created
+            if not (self._id or self._model):
+                self._id, self._model, self._created = ev.id, ev.model, ev.created
             self._usage = merge_usage(self._usage, ev.usage)
         elif isinstance(ev, ir.BlockStart):
             self._parts[ev.index] = empty_skeleton(ev.part)

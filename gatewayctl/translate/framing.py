@@ -84,6 +84,9 @@ class Deframer:
             if ev.comment:
                 out.append(KeepAlive(ev.data))
                 continue
+            if ev.event == "ping":  # Anthropic's keep-alive event: nothing for a decoder
+                out.append(KeepAlive("ping"))
+                continue
             wire = wire_event(ev.data, ev.event)
             if wire is not None:
                 out.append(wire)
@@ -101,7 +104,15 @@ def frame(event: WireEvent, framing: Framing) -> bytes:
     return encode_ndjson(event.data)
 
 
-def keep_alive(text: str, framing: Framing) -> bytes:
-    """A keep-alive in the client's framing: an SSE comment; nothing for NDJSON (a blank line
-    is not valid in every NDJSON reader)."""
-    return encode_sse_comment(text) if framing == "sse" else b""
+def keep_alive_allowed(protocol: str, framing: Framing) -> bool:
+    """Whether a client of ``protocol`` tolerates SSE comments as keep-alives.
+
+    The openai and anthropic SDKs skip ``:`` lines; google-genai's SSE reader treats any line
+    that is not ``data:`` as raw JSON and fails on a comment, and NDJSON has no comment form,
+    so Gemini clients get no keep-alives."""
+    return framing == "sse" and protocol != "gemini"
+
+
+def keep_alive(text: str) -> bytes:
+    """A keep-alive SSE comment."""
+    return encode_sse_comment(text)

@@ -20,8 +20,10 @@ open block at a time. :class:`Sequencer` sits between them:
 * A delta for an index never opened gets a block synthesised for it (text for text, a tool call
   with a generated id for arguments). A delta for a tool call already stopped and emitted
   cannot be placed and is dropped.
-* Exactly one ``StreamStart`` first (synthesised if the input had none — except before a
-  ``StreamError`` that is the very first event, which is passed alone) and exactly one
+* Exactly one ``StreamStart`` first, synthesised if the input had none. It is held back
+  until the next event arrives: if that is a ``StreamError`` (an upstream that fails before
+  producing anything), the error is passed alone and no start is emitted — the gateway, having
+  sent nothing yet, can still answer with a real HTTP error status. Exactly one
   terminal event last: ``StreamEnd`` closes every open and buffered block first; a
   ``StreamError`` does the same and then ends the stream; :meth:`Sequencer.finish` emits a
   ``StreamEnd`` when the input ended without either. Nothing is emitted after the terminal.
@@ -104,7 +106,8 @@ class Sequencer:
         self._active: _Block | None = None
         self._queue: deque[_Block] = deque()
         self._next_out = 0
-        self._started = False
+        self._started = False  # the StreamStart went out (or an error replaced the stream)
+        self._pending_start: ir.StreamStart | None = None
         self._done = False
         self._usage: ir.Usage | None = None
         self._saw_tool = False
@@ -125,19 +128,20 @@ class Sequencer:
             return []
         out: list[ir.StreamEvent] = []
         if isinstance(event, ir.StreamStart):
-            if self._started:
-                if event.usage is not None:
-                    self._usage = merge_usage(self._usage, event.usage)
-                    out.append(ir.UsageUpdate(replace(self._usage or ir.Usage())))
-                return out
-            self._started = True
             if event.usage is not None:
-                self._usage = merge_usage(None, event.usage)
-            out.append(event)
+                self._usage = merge_usage(self._usage, event.usage)
+            if self._pending_start is not None:
+                self._pending_start.usage = self._usage
+            elif self._started:
+                if event.usage is not None:
+                    out.append(ir.UsageUpdate(replace(self._usage or ir.Usage())))
+            else:
+                self._pending_start = replace(event, usage=self._usage)
             return out
         if isinstance(event, ir.StreamError) and not self._started:
-            # an error before anything started: no invented StreamStart, so the gateway can
+            # an error before anything but the start: no start is emitted, so the gateway can
             # still answer with a real HTTP status if it has sent nothing yet
+            self._pending_start = None
             self._started = True
             self._done = True
             return [event]
@@ -179,9 +183,14 @@ class Sequencer:
     # -- internals -------------------------------------------------------------------
 
     def _ensure_started(self, out: list[ir.StreamEvent]) -> None:
-        if not self._started:
-            self._started = True
-            out.append(ir.StreamStart(id=f"gen-{uuid.uuid4().hex[:24]}", model=""))
+        if self._started:
+            return
+        self._started = True
+        start = self._pending_start
+        self._pending_start = None
+        if start is None:
+            start = ir.StreamStart(id=f"gen-{uuid.uuid4().hex[:24]}", model="")
+        out.append(start)
 
     def _on_start(self, event: ir.BlockStart, out: list[ir.StreamEvent]) -> None:
         existing = self._blocks.get(event.index)

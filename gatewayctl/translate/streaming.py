@@ -9,8 +9,10 @@ complete (modulo what the sequencer must buffer: tool calls that start while ano
 The translator also taps the IR stream: the merged usage, the text generated (for an output
 estimate when the upstream reports no usage), the stop reason, any in-stream error.
 
-Upstream SSE comments are forwarded as SSE comments when the client's framing is SSE (they are
-keep-alives; long reasoning phases are otherwise silent). An upstream error in the stream —
+Upstream keep-alives (SSE comments, Anthropic ``ping`` events) are forwarded as SSE comments
+to clients that tolerate them (OpenAI and Anthropic SDKs do; google-genai does not, so Gemini
+clients get none); :meth:`StreamTranslator.heartbeat` gives the gateway the same for its own
+keep-alives during upstream silence. An upstream error in the stream —
 an in-stream error event the decoder turns into ``StreamError``, or a transport failure the
 gateway reports with :meth:`StreamTranslator.fail` — becomes the client protocol's in-stream
 error and ends the stream. :meth:`StreamTranslator.close` at the end of the upstream body
@@ -37,7 +39,14 @@ from gatewayctl.protocols.base import (
 )
 from gatewayctl.protocols.registry import Framing
 from gatewayctl.translate.aggregate import Aggregator, synthesize
-from gatewayctl.translate.framing import Deframed, Deframer, KeepAlive, frame, keep_alive
+from gatewayctl.translate.framing import (
+    Deframed,
+    Deframer,
+    KeepAlive,
+    frame,
+    keep_alive,
+    keep_alive_allowed,
+)
 from gatewayctl.translate.refs import ProtocolRef, default_framing, resolve
 from gatewayctl.translate.stream import Sequencer
 
@@ -70,11 +79,17 @@ class StreamTap:
         """Everything generated so far (text, reasoning, tool names and arguments)."""
         return "".join(self._text)
 
+    def remember_start(self, event: ir.StreamStart) -> None:
+        """Note the upstream's id/model as decoded (before sequencing, which may drop the start
+        of a stream that fails right away)."""
+        self.model = self.model or event.model or None
+        self.response_id = self.response_id or event.id or None
+
     def observe(self, event: ir.StreamEvent) -> None:
+        """Record one sequenced event (what the client's encoder receives)."""
         if isinstance(event, ir.StreamStart):
             self._started = True
-            self.model = event.model or None
-            self.response_id = event.id or None
+            self.remember_start(event)
         elif isinstance(event, ir.BlockStart):
             if isinstance(event.part, ir.ToolCallPart):
                 self._text.append(event.part.name)
@@ -118,6 +133,7 @@ class StreamTranslator:
         self._sequencer = Sequencer()
         self._encoder: StreamEncoder = self._dst.stream_encoder(options or EncoderOptions())
         self._strict = strict
+        self._keep_alive = keep_alive_allowed(self._dst.name, self.dst_framing)
         self._closed = False
         self._out = bytearray()
         self.tap = StreamTap()
@@ -170,6 +186,13 @@ class StreamTranslator:
         self._closed = True
         return self._take()
 
+    def heartbeat(self) -> bytes:
+        """Bytes to send when the upstream has been silent for a while: an SSE comment where
+        the client tolerates one, else nothing (Gemini clients, NDJSON)."""
+        if self._closed or self.done or not self._keep_alive:
+            return b""
+        return keep_alive("keep-alive")
+
     def fail(self, error: ir.ErrorInfo) -> bytes:
         """The upstream connection failed mid-stream: emit ``error`` in the client protocol
         and end the stream."""
@@ -199,12 +222,15 @@ class StreamTranslator:
             if self.done:
                 break
             if isinstance(item, KeepAlive):
-                self._out += keep_alive(item.text, self.dst_framing)
+                if self._keep_alive:
+                    self._out += keep_alive(item.text)
             else:
                 self._decoded(self._decoder.feed(item))
 
     def _decoded(self, events: list[ir.StreamEvent]) -> None:
         for event in events:
+            if isinstance(event, ir.StreamStart):
+                self.tap.remember_start(event)
             self._sequenced(self._sequencer.feed(event))
 
     def _sequenced(self, events: list[ir.StreamEvent]) -> None:

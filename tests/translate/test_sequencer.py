@@ -81,9 +81,9 @@ def test_interleaved_parallel_tool_calls_become_sequential_in_order() -> None:
 
 def test_incremental_output_streams_the_open_call_live() -> None:
     seq = Sequencer()
-    assert seq.feed(start()) == [start()]
+    assert seq.feed(start()) == []  # held until the next event
     out = seq.feed(ir.BlockStart(5, ir.ToolCallPart("c1", "a")))
-    assert out == [ir.BlockStart(0, ir.ToolCallPart("c1", "a"))]
+    assert out == [start(), ir.BlockStart(0, ir.ToolCallPart("c1", "a"))]
     assert seq.feed(ir.BlockDelta(5, arguments="{")) == [ir.BlockDelta(0, arguments="{")]
     # a second call is buffered while the first is open
     assert seq.feed(ir.BlockStart(9, ir.ToolCallPart("c2", "b"))) == []
@@ -180,8 +180,10 @@ def test_error_closes_blocks_and_ends_stream() -> None:
 def test_duplicate_start_and_stop_after_close() -> None:
     seq = Sequencer()
     out = seq.feed(start()) + seq.feed(ir.StreamStart(id="x", model="y", usage=ir.Usage(1)))
-    assert out == [start(), ir.UsageUpdate(ir.Usage(input_tokens=1))]
+    assert out == []
     out = seq.feed(ir.BlockStart(0, ir.ToolCallPart("c", "f")))
+    assert out[0] == ir.StreamStart("r1", "m", usage=ir.Usage(input_tokens=1))
+    out = out[1:]
     out += seq.feed(ir.BlockStart(0, ir.ToolCallPart("c", "f", provider_data={"gemini": {"s": 1}})))
     out += seq.feed(ir.BlockStop(0))
     out += seq.feed(ir.BlockStop(0))
@@ -238,3 +240,14 @@ def test_error_as_first_event_is_passed_alone() -> None:
     err = ir.ErrorInfo(status=404, kind="not_found", message="no such model")
     out = sequence_blocks([ir.StreamError(err), ir.StreamStart("r", "m")])
     assert out == [ir.StreamError(err)]
+
+
+def test_error_right_after_start_replaces_the_stream() -> None:
+    err = ir.ErrorInfo(status=429, kind="rate_limit", message="quota")
+    out = sequence_blocks([start(), ir.StreamError(err)])
+    assert out == [ir.StreamError(err)]
+    late = sequence_blocks([start(), ir.UsageUpdate(ir.Usage(1)), ir.StreamError(err)])
+    assert isinstance(late[0], ir.StreamStart) and late[-1] == ir.StreamError(err)
+    seq = Sequencer()
+    seq.feed(start())
+    assert seq.finish() == [start(), ir.StreamEnd(None, None, None)]

@@ -1,0 +1,94 @@
+"""Real codecs through the StreamTranslator: keep-alives, failures mid-stream, errors first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gatewayctl.protocols import ir
+from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.sse import SSEParser
+from gatewayctl.translate.streaming import StreamTranslator
+from tests.conftest import RECORDED
+from tests.translate.judges import STREAM_JUDGES
+
+PROTOCOLS = ["openai_chat", "openai_responses", "anthropic", "gemini"]
+TEXT_STREAMS = {
+    "anthropic": RECORDED / "anthropic" / "text_stream.sse",
+    "openai_chat": RECORDED / "openai" / "chat_text_stream.sse",
+    "openai_responses": RECORDED / "openai" / "responses_text_stream.sse",
+    "gemini": RECORDED / "gemini" / "text_stream.sse",
+}
+OPTIONS = EncoderOptions(model="m", include_usage=True)
+
+
+def comments(raw: bytes) -> list[str]:
+    parser = SSEParser()
+    return [e.data for e in parser.feed(raw) + parser.close() if e.comment]
+
+
+def test_anthropic_pings_become_comments_for_openai_clients_only() -> None:
+    raw = TEXT_STREAMS["anthropic"].read_bytes()
+    assert b"event: ping" in raw
+    to_chat = StreamTranslator("anthropic", "openai_chat", OPTIONS, strict=True)
+    out = to_chat.feed(raw) + to_chat.close()
+    assert comments(out) == ["ping"]
+    to_gemini = StreamTranslator("anthropic", "gemini", OPTIONS, strict=True)
+    out = to_gemini.feed(raw) + to_gemini.close()
+    assert comments(out) == []
+    assert not any(line.startswith(b":") for line in out.splitlines())
+
+
+def test_heartbeat() -> None:
+    tr = StreamTranslator("gemini", "anthropic", OPTIONS, strict=True)
+    assert tr.heartbeat() == b": keep-alive\n\n"
+    assert StreamTranslator("anthropic", "gemini", OPTIONS).heartbeat() == b""
+    assert StreamTranslator("anthropic", "GeminiNDJson", OPTIONS).heartbeat() == b""
+    tr.close()
+    assert tr.heartbeat() == b""
+
+
+@pytest.mark.parametrize("dst", PROTOCOLS)
+@pytest.mark.parametrize("src", PROTOCOLS)
+def test_transport_failure_mid_stream(src: str, dst: str) -> None:
+    raw = TEXT_STREAMS[src].read_bytes()
+    tr = StreamTranslator(src, dst, OPTIONS, strict=True)
+    out = tr.feed(raw[: len(raw) // 2])
+    err = ir.ErrorInfo(status=502, kind="api_error", message="upstream connection reset")
+    out += tr.fail(err)
+    assert tr.close() == b"" and tr.feed(raw) == b""
+    judged = STREAM_JUDGES[dst](out)
+    assert judged.error is not None and "connection reset" in judged.error
+    assert tr.tap.error == err
+
+
+@pytest.mark.parametrize("dst", PROTOCOLS)
+def test_error_as_first_upstream_event(dst: str) -> None:
+    exchange = json.loads(
+        (RECORDED / "gemini" / "stream_404_model_not_found.exchange.json").read_text()
+    )
+    segments = exchange["interactions"][0]["response"]["bodySegments"]
+    raw = b"".join(b"data: " + json.dumps(seg).encode() + b"\r\n\r\n" for seg in segments)
+    tr = StreamTranslator("gemini", dst, OPTIONS, strict=True)
+    out = tr.feed(raw) + tr.close()
+    assert tr.tap.error_before_start
+    assert tr.tap.error is not None and tr.tap.error.status == 404
+    assert tr.tap.response_id  # the upstream's start is remembered even though it was dropped
+    judged = STREAM_JUDGES[dst](out)
+    assert judged.error is not None
+
+
+@pytest.mark.parametrize("dst", PROTOCOLS)
+@pytest.mark.parametrize("src", PROTOCOLS)
+def test_truncated_upstream_is_terminated(src: str, dst: str) -> None:
+    """The upstream closes mid-stream without its terminal event: the client still gets a
+    well-formed, terminated stream with the text that arrived."""
+    raw = TEXT_STREAMS[src].read_bytes()
+    cut = raw[: int(len(raw) * 0.6)]
+    cut = cut[: cut.rfind(b"\n\n") + 2]  # whole events only
+    tr = StreamTranslator(src, dst, OPTIONS, strict=True)
+    out = tr.feed(cut) + tr.close()
+    judged = STREAM_JUDGES[dst](out)  # the judges assert terminal events
+    assert judged.error is None
+    assert judged.text == tr.tap.output_text
