@@ -561,6 +561,18 @@ def test_tools_and_tool_choice_from_other_protocols() -> None:
         {"codeExecution": {}},
     ]
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY"}}
+    history = ir.Request(
+        model="m",
+        tools=tools[1:2],
+        messages=[
+            ir.Message(
+                "assistant", [ir.ToolCallPart("c", "apply_patch", "*** Begin Patch", kind="custom")]
+            ),
+            ir.Message("user", [_result("c", "Done!")]),
+        ],
+    )
+    call = CODEC.emit_request(history)["contents"][0]["parts"][0]
+    assert call == {"functionCall": {"name": "apply_patch", "args": {"input": "*** Begin Patch"}}}
     for choice, mode in [("auto", "AUTO"), ("none", "NONE")]:
         out = CODEC.emit_request(
             ir.Request(model="m", tools=tools[:1], tool_choice=ir.ToolChoice(choice))

@@ -202,6 +202,14 @@ def load_args(arguments: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"raw": arguments}
 
 
+def call_args(arguments: str, kind: str) -> dict[str, Any]:
+    """The ``args`` object for a call: a free-form ("custom") tool's raw input is wrapped as
+    ``{"input": text}``, matching the one-string-parameter function we declare for it."""
+    if kind == "custom":
+        return {"input": arguments}
+    return load_args(arguments)
+
+
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 

@@ -7,7 +7,9 @@
   ``provider_data["gemini"]``. Emitting writes one ``functionDeclarations`` entry with cleaned
   ``parameters`` (:func:`.schema.function_parameters`; omitted for a tool without parameters),
   replays Gemini built-ins and drops other families' built-ins. A Responses free-form
-  ("custom") tool becomes a function taking one string ``input``.
+  ("custom") tool becomes a function taking one string ``input`` (its calls in history are sent
+  as ``{"input": text}``; Gemini's calls to it come back as ordinary function calls with that
+  JSON — only the caller's request knows the tool was free-form).
 * ``toolConfig.functionCallingConfig``: ``AUTO`` ↔ auto, ``NONE`` ↔ none, ``ANY`` ↔ required,
   ``ANY`` + exactly one ``allowedFunctionNames`` ↔ tool(name). Several allowed names,
   ``VALIDATED`` and other fields (``streamFunctionCallArguments``…) stay Gemini-only in

@@ -49,12 +49,12 @@ from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
+    call_args,
     camel,
     dump_args,
     get,
     get_dict,
     get_str,
-    load_args,
     own,
     signature,
 )
@@ -234,7 +234,7 @@ def emit_part(part: ir.Part, *, replay: bool) -> dict[str, Any] | None:
             return None
         return _with_extra({"text": part.text, "thought": True}, part.provider_data)
     if isinstance(part, ir.ToolCallPart):
-        call: dict[str, Any] = {"name": part.name, "args": load_args(part.arguments)}
+        call: dict[str, Any] = {"name": part.name, "args": call_args(part.arguments, part.kind)}
         if part.id and (not replay or has_wire_id(part.provider_data)):
             call["id"] = part.id
         return _with_extra({"functionCall": call}, part.provider_data)

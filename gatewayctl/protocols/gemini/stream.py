@@ -51,10 +51,10 @@ from gatewayctl.protocols.base import EncoderOptions, WireEvent
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     CallIds,
+    call_args,
     camel,
     dump_args,
     get,
-    load_args,
     own,
     parse_time,
     signature,
@@ -528,7 +528,7 @@ class GeminiStreamEncoder:
         if block.kind == "tool" and isinstance(block.part, ir.ToolCallPart):
             call: dict[str, Any] = {
                 "name": block.part.name,
-                "args": load_args("".join(block.arguments)),
+                "args": call_args("".join(block.arguments), block.part.kind),
             }
             if block.part.id:
                 call["id"] = block.part.id
