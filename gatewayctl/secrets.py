@@ -234,22 +234,29 @@ def load_master_key(
     create: bool,
     notice: Notice,
     env: dict[str, str] | None = None,
+    file_first: bool = False,
 ) -> MasterKey:
     """Find the master key of database ``db_id`` (see the module docstring for the order).
 
     With ``create=False`` (the database already holds encrypted data) a missing key is an
     error; with ``create=True`` a new key is generated and stored in the keyring, or in the
-    key file when no keyring works (announced through ``notice``).
+    key file when no keyring works (announced through ``notice``). ``file_first`` (the database
+    says its key lives in the key file) reads that file before asking the keyring, which
+    saves importing and probing keyring backends on every command.
     """
     env_map = os.environ if env is None else env
     env_value = env_map.get(ENV_SECRET_KEY, "").strip()
     if env_value:
         return MasterKey(parse_master_key(env_value, ENV_SECRET_KEY), "env", ENV_SECRET_KEY)
     entry = f"keyring {KEYRING_SERVICE}/{keyring_entry(db_id)}"
+    path = key_file_path(data_dir)
+    if file_first:
+        from_file = _read_key_file(path, notice)
+        if from_file is not None:
+            return MasterKey(from_file, "file", str(path))
     stored = _keyring_get(db_id)
     if stored:
         return MasterKey(parse_master_key(stored, entry), "keyring", entry)
-    path = key_file_path(data_dir)
     from_file = _read_key_file(path, notice)
     if from_file is not None:
         return MasterKey(from_file, "file", str(path))

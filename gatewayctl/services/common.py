@@ -48,7 +48,9 @@ def json_value(value: Any, field: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"`{field}` is not valid JSON: {exc.msg} at {exc.pos}") from exc
+            raise InvalidInput(
+                f"`{field}` is not valid JSON: {exc.msg} (position {exc.pos})"
+            ) from exc
     return value
 
 

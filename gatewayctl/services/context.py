@@ -81,7 +81,7 @@ def unlock(store: Store, settings: Settings, notice: Notice) -> SecretBox:
     The first unlock of a fresh database creates the key and writes the check token inside
     one write transaction, so concurrent first runs agree on a single key.
     """
-    from gatewayctl.secrets import SecretBox, load_master_key
+    from gatewayctl.secrets import SecretBox, key_file_path, load_master_key
 
     db_id = store.get_meta(META_DB_ID)
     if db_id is None:  # pragma: no cover - the first migration always writes it
@@ -90,7 +90,13 @@ def unlock(store: Store, settings: Settings, notice: Notice) -> SecretBox:
     def verified(check: str) -> SecretBox:
         origin = store.get_meta(META_KEY_SOURCE) or "another key"
         try:
-            master = load_master_key(settings.data_dir, db_id, create=False, notice=notice)
+            master = load_master_key(
+                settings.data_dir,
+                db_id,
+                create=False,
+                notice=notice,
+                file_first=origin == str(key_file_path(settings.data_dir)),
+            )
         except SecretStoreUnavailable as exc:
             raise SecretStoreUnavailable(f"{exc} (it was created with {origin})") from exc
         box = SecretBox(master.key, master.where)

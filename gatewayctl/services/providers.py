@@ -73,6 +73,11 @@ def check_channel(channel: Any) -> str:
     return cid
 
 
+def default_name(channel: str) -> str:
+    """A provider's default name: the channel id as given (``claude`` stays ``claude``)."""
+    return channel.strip().lower()
+
+
 def check_provider_name(name: str) -> str:
     clean = check_name(name, "provider name")
     if clean.lower() in RESERVED_PROVIDER_NAMES:
@@ -208,7 +213,7 @@ def add_provider(
 ) -> dict[str, Any]:
     """Create a provider; Conflict when the name is taken."""
     cid = check_channel(channel)
-    clean_name = check_provider_name(name if name else cid)
+    clean_name = check_provider_name(name if name else default_name(channel))
     clean_settings = validate_settings(cid, settings)
     clean_dispatch = validate_dispatch(cid, dispatch)
     now = now_ms()
@@ -281,14 +286,14 @@ def save_provider(
         if id is not None:
             existing = ctx.store.get_provider(id)
         else:
-            lookup = clean_name or cid
+            lookup = clean_name or (default_name(channel) if channel else None)
             if lookup is None:
                 raise InvalidInput("`name` or `channel` is required")
             existing = ctx.store.get_provider_by_name(lookup)
         if existing is None:
             if cid is None:
                 raise InvalidInput("`channel` is required to create a provider")
-            clean_name = clean_name or check_provider_name(cid)
+            clean_name = clean_name or check_provider_name(default_name(channel or cid))
             row = ProviderRow(
                 id,
                 clean_name,
