@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tests.conftest import FIXTURES, RECORDED
 
+PROTOCOLS = ("openai_chat", "openai_responses", "anthropic", "gemini")
+
 
 @dataclass(frozen=True)
 class StreamFixture:
@@ -16,7 +18,7 @@ class StreamFixture:
 
     @property
     def id(self) -> str:
-        return f"{self.path.parent.name}/{self.path.name}"
+        return self.path.relative_to(FIXTURES).as_posix().removeprefix("recorded/")
 
     def raw(self) -> bytes:
         """The upstream bytes, re-framed as SSE for ``.chunks.jsonl`` recordings."""
@@ -59,11 +61,25 @@ def stream_fixtures() -> list[StreamFixture]:
             if path.name.endswith((".sse", ".chunks.jsonl")):
                 out.append(StreamFixture(_protocol_of(vendor, path.name), path))
     # the codec helpers' own real-shaped stream transcripts, when present
-    for proto in ("openai_chat", "openai_responses", "anthropic", "gemini"):
+    for proto in PROTOCOLS:
         folder = FIXTURES / proto
         if folder.is_dir():
-            for path in sorted(folder.glob("*.sse")):
+            for path in sorted(folder.rglob("*.sse")):
                 out.append(StreamFixture(proto, path))
+    return out
+
+
+def request_fixtures() -> list[tuple[str, Path]]:
+    """The codec helpers' real-shaped request bodies: (protocol, path)."""
+    out: list[tuple[str, Path]] = []
+    for proto in PROTOCOLS:
+        folder = FIXTURES / proto
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.json")):
+            rel = path.relative_to(folder).as_posix()
+            if "request" in rel:
+                out.append((proto, path))
     return out
 
 
