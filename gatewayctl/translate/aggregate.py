@@ -25,6 +25,7 @@ from gatewayctl.protocols import ir
 from gatewayctl.translate.stream import (
     Sequencer,
     SkeletonPart,
+    copy_part,
     empty_skeleton,
     merge_provider_data,
     merge_usage,
@@ -78,7 +79,8 @@ class Aggregator:
                 self._id, self._model, self._created = ev.id, ev.model, ev.created
             self._usage = merge_usage(self._usage, ev.usage)
         elif isinstance(ev, ir.BlockStart):
-            self._parts[ev.index] = empty_skeleton(ev.part)
+            # a copy, keeping any content a decoder put on the skeleton itself
+            self._parts[ev.index] = copy_part(ev.part)
             self._order.append(ev.index)
         elif isinstance(ev, ir.BlockDelta):
             part = self._parts.get(ev.index)

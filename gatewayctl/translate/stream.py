@@ -84,6 +84,16 @@ def empty_skeleton(part: SkeletonPart) -> SkeletonPart:
     return ir.ToolCallPart(part.id, part.name, "", kind=part.kind, provider_data=data)
 
 
+def copy_part(part: SkeletonPart) -> SkeletonPart:
+    """An independent copy of ``part``, content included."""
+    copy = empty_skeleton(part)
+    if isinstance(copy, ir.ToolCallPart):
+        copy.arguments = part.arguments if isinstance(part, ir.ToolCallPart) else ""
+    else:
+        copy.text = "" if isinstance(part, ir.ToolCallPart) else part.text
+    return copy
+
+
 @dataclass(slots=True, eq=False)
 class _Block:
     src: int

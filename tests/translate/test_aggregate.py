@@ -115,3 +115,16 @@ def test_synthesize_skips_what_streams_cannot_carry() -> None:
     ]
     end = events[-1]
     assert isinstance(end, ir.StreamEnd) and end.stop_reason == "end_turn"
+
+
+def test_aggregate_keeps_content_put_on_the_skeleton() -> None:
+    events: list[ir.StreamEvent] = [
+        ir.StreamStart("r", "m"),
+        ir.BlockStart(0, ir.ToolCallPart("c", "f", '{"a":')),
+        ir.BlockDelta(0, arguments="1}"),
+        ir.BlockStart(1, ir.TextPart("Hel")),
+        ir.BlockDelta(1, text="lo"),
+        ir.StreamEnd("tool_use"),
+    ]
+    response = aggregate(events)
+    assert response.content == [ir.ToolCallPart("c", "f", '{"a":1}'), ir.TextPart("Hello")]

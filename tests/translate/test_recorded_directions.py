@@ -9,6 +9,7 @@ them), usage (OpenAI semantics) and coarse stop reason — whatever the byte spl
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -147,3 +148,25 @@ def _check_error_shape(dst: str, body: dict[str, Any]) -> None:
         assert body["error"]["type"]
     else:
         assert isinstance(body["error"]["code"], int) and body["error"]["status"]
+
+
+_OPAQUE = re.compile(rb'"(signature|thoughtSignature|encrypted_content)"\s*:\s*"([^"]{8,})"')
+SIGNED = [f for f in STREAMS if _OPAQUE.search(f.raw())]
+
+
+@pytest.mark.parametrize("dst", PROTOCOLS)
+@pytest.mark.parametrize("fx", SIGNED, ids=[f.id for f in SIGNED])
+def test_signatures_stay_in_their_family(fx: StreamFixture, dst: str) -> None:
+    """Thinking signatures / encrypted reasoning reach a client of the family that made them
+    and never leak to another family (protocols.md §7.4). The one sanctioned crossing: Gemini
+    thought signatures ride to Chat clients in ``extra_content.google.thought_signature``
+    (Gemini's own OpenAI-compatible convention), so those clients can send them back."""
+    raw = fx.raw()
+    opaque = {m.group(2) for m in _OPAQUE.finditer(raw)}
+    tr = StreamTranslator(fx.protocol, dst, OPTIONS, strict=True)
+    out = tr.feed(raw) + tr.close()
+    found = {s for s in opaque if s in out}
+    if dst == fx.protocol:
+        assert found, "the family's own signature was dropped"
+    elif not (fx.protocol == "gemini" and dst == "openai_chat"):
+        assert not found, f"{fx.protocol} signature leaked to {dst}"
