@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from gatewayctl.errors import InvalidInput
 
 T = TypeVar("T")
-_MISSING: Any = object()
+MISSING: Any = object()  # "field absent" (distinct from an explicit null)
 MASK = "…"
 FULL_MASK = "****"
 

@@ -22,7 +22,7 @@ from gatewayctl.catalog import (
 )
 from gatewayctl.errors import Conflict, InvalidInput, NotFound
 from gatewayctl.services.common import (
-    _MISSING,
+    MISSING,
     body_object,
     get_bool,
     get_int,
@@ -38,6 +38,9 @@ from gatewayctl.services.common import (
 from gatewayctl.services.context import Context
 from gatewayctl.services.providers import resolve_provider
 from gatewayctl.store.models import CredentialRow, ProviderRow, StatusRow
+
+# Variant names (``Codex``, ``OpenAi``…): a secret given as ``{"Codex": {...}}`` is a Builtin one.
+_VARIANTS = frozenset(spec.variant for spec in CHANNELS.values()) | frozenset(VARIANT_ALIASES)
 
 
 def credential_view(
@@ -138,9 +141,6 @@ def _unmask(value: Any, previous: dict[str, Any]) -> Any:
     return fix(value)
 
 
-_VARIANTS = frozenset(spec.variant for spec in CHANNELS.values()) | frozenset(VARIANT_ALIASES)
-
-
 def resolve_credential(ctx: Context, credential_id: int) -> CredentialRow:
     row = ctx.store.get_credential(credential_id)
     if row is None:
@@ -153,10 +153,10 @@ def save_credential(
     *,
     provider: ProviderRow,
     id: int | None = None,
-    label: Any = _MISSING,
+    label: Any = MISSING,
     secret: Any = None,
     api_key: str | None = None,
-    settings: Any = _MISSING,
+    settings: Any = MISSING,
     enabled: bool | None = None,
     kind: str | None = None,
 ) -> CredentialRow:
@@ -172,8 +172,8 @@ def save_credential(
         raise InvalidInput(
             f"kind {kind!r} does not match provider {provider.name!r} (expected {expected_kind})"
         )
-    clean_label = None if label is _MISSING else check_label(label)
-    clean_settings = None if settings is _MISSING else json_object(settings, "settings_json")
+    clean_label = None if label is MISSING else check_label(label)
+    clean_settings = None if settings is MISSING else json_object(settings, "settings_json")
     box = ctx.secrets()
     now = now_ms()
     with ctx.store.transaction():
@@ -217,9 +217,9 @@ def save_credential(
                 )
             row = replace(
                 existing,
-                name=existing.name if label is _MISSING else clean_label,
+                name=existing.name if label is MISSING else clean_label,
                 kind=expected_kind,
-                settings=existing.settings if settings is _MISSING else clean_settings,
+                settings=existing.settings if settings is MISSING else clean_settings,
                 secret_token=token,
                 enabled=existing.enabled if enabled is None else enabled,
                 updated_at=now,
@@ -298,6 +298,15 @@ def set_credential_enabled(ctx: Context, credential_id: int, enabled: bool) -> d
     return get_credential(ctx, saved.id or credential_id)
 
 
+def update_credential_secret(ctx: Context, credential_id: int, secret: Any) -> None:
+    """Replace a credential's secret (e.g. after an OAuth token refresh), validated for its
+    provider's channel; label, enabled and settings are kept."""
+    row = resolve_credential(ctx, credential_id)
+    provider = ctx.store.get_provider(row.provider_id)
+    assert provider is not None
+    save_credential(ctx, provider=provider, id=credential_id, secret=secret)
+
+
 # --------------------------------------------------------------------------------------
 # HTTP-body API (/admin/credentials/*)
 # --------------------------------------------------------------------------------------
@@ -338,10 +347,10 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
         ctx,
         provider=prov,
         id=credential_id,
-        label=b["name"] if "name" in b else (b["label"] if "label" in b else _MISSING),
+        label=b["name"] if "name" in b else (b["label"] if "label" in b else MISSING),
         secret=secret,
         api_key=api_key,
-        settings=b["settings_json"] if "settings_json" in b else _MISSING,
+        settings=b["settings_json"] if "settings_json" in b else MISSING,
         enabled=get_bool(b, "enabled"),
         kind=get_str(b, "kind"),
     )

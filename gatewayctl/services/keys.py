@@ -21,7 +21,7 @@ from typing import Any
 
 from gatewayctl.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gatewayctl.services.common import (
-    _MISSING,
+    MISSING,
     body_object,
     get_bool,
     get_int,
@@ -69,16 +69,16 @@ def save_key(
     user_id: int,
     api_key: str | None,
     id: int | None = None,
-    label: Any = _MISSING,
+    label: Any = MISSING,
     enabled: bool | None = None,
 ) -> UserKeyRow:
     """Create or update a key row; ``api_key`` is stored exactly as given (already normalized).
 
     ``api_key=None`` on update keeps the stored key. Conflict when the key exists elsewhere.
     """
-    if label is not _MISSING and label is not None and not isinstance(label, str):
+    if label is not MISSING and label is not None and not isinstance(label, str):
         raise InvalidInput("`label` must be a string")
-    clean_label = None if label is _MISSING or label is None else (label.strip() or None)
+    clean_label = None if label is MISSING or label is None else (label.strip() or None)
     box = ctx.secrets()
     now = now_ms()
     with ctx.store.transaction():
@@ -107,7 +107,7 @@ def save_key(
                 existing,
                 key_token=token or existing.key_token,
                 key_hash=key_hash or existing.key_hash,
-                label=existing.label if label is _MISSING else clean_label,
+                label=existing.label if label is MISSING else clean_label,
                 enabled=existing.enabled if enabled is None else enabled,
                 updated_at=now,
             )
@@ -267,7 +267,7 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
         user_id=user_id,
         api_key=_incoming_key(ctx, user_id, b.get("api_key"), existing),
         id=key_id,
-        label=b["label"] if "label" in b else _MISSING,
+        label=b["label"] if "label" in b else MISSING,
         enabled=get_bool(b, "enabled"),
     )
     return key_view(ctx, row, reveal=True)
@@ -301,7 +301,7 @@ def user_upsert(ctx: Context, user_id: int, body: Any) -> dict[str, Any]:
         user_id=user_id,
         api_key=_incoming_key(ctx, user_id, raw, existing),
         id=key_id,
-        label=b["label"] if "label" in b else _MISSING,
+        label=b["label"] if "label" in b else MISSING,
         enabled=get_bool(b, "enabled"),
     )
     return key_view(ctx, row, reveal=True)

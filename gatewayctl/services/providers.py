@@ -13,11 +13,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from gatewayctl.catalog import RESERVED_PROVIDER_NAMES, canonical_channel, channel_spec
+from gatewayctl.catalog import (
+    CHANNELS,
+    RESERVED_PROVIDER_NAMES,
+    canonical_channel,
+    channel_spec,
+)
 from gatewayctl.dispatch import default_dispatch, parse_dispatch
 from gatewayctl.errors import Conflict, InvalidInput, NotFound
 from gatewayctl.services.common import (
-    _MISSING,
+    MISSING,
     body_object,
     check_name,
     check_url,
@@ -139,17 +144,11 @@ def validate_settings(channel: str, settings: Any) -> dict[str, Any]:
         if not clean.get("base_url"):
             raise InvalidInput(
                 f"unknown channel {channel!r}: a custom channel requires settings.base_url "
-                "(--base-url); built-in channels: " + ", ".join(_builtin_ids())
+                "(--base-url); built-in channels: " + ", ".join(CHANNELS)
             )
     else:
         clean.setdefault("base_url", spec.default_base_url)
     return clean
-
-
-def _builtin_ids() -> list[str]:
-    from gatewayctl.catalog import CHANNELS
-
-    return list(CHANNELS)
 
 
 def validate_dispatch(channel: str, dispatch: Any) -> dict[str, Any] | None:
@@ -268,8 +267,8 @@ def save_provider(
     id: int | None = None,
     name: str | None = None,
     channel: str | None = None,
-    settings: Any = _MISSING,
-    dispatch: Any = _MISSING,
+    settings: Any = MISSING,
+    dispatch: Any = MISSING,
     enabled: bool | None = None,
 ) -> ProviderRow:
     """Create or update a provider (upsert semantics; used by HTTP upsert and TOML import).
@@ -298,8 +297,8 @@ def save_provider(
                 id,
                 clean_name,
                 cid,
-                validate_settings(cid, None if settings is _MISSING else settings),
-                None if dispatch is _MISSING else validate_dispatch(cid, dispatch),
+                validate_settings(cid, None if settings is MISSING else settings),
+                None if dispatch is MISSING else validate_dispatch(cid, dispatch),
                 True if enabled is None else enabled,
                 now,
                 now,
@@ -317,11 +316,11 @@ def save_provider(
                 name=clean_name or existing.name,
                 channel=new_cid,
                 settings=validate_settings(
-                    new_cid, existing.settings if settings is _MISSING else settings
+                    new_cid, existing.settings if settings is MISSING else settings
                 ),
                 dispatch=(
                     validate_dispatch(new_cid, existing.dispatch)
-                    if dispatch is _MISSING
+                    if dispatch is MISSING
                     else validate_dispatch(new_cid, dispatch)
                 ),
                 enabled=existing.enabled if enabled is None else enabled,
@@ -360,8 +359,8 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
         id=get_int(b, "id", minimum=1),
         name=get_str(b, "name"),
         channel=get_str(b, "channel"),
-        settings=b["settings_json"] if "settings_json" in b else _MISSING,
-        dispatch=b["dispatch_json"] if "dispatch_json" in b else _MISSING,
+        settings=b["settings_json"] if "settings_json" in b else MISSING,
+        dispatch=b["dispatch_json"] if "dispatch_json" in b else MISSING,
         enabled=get_bool(b, "enabled"),
     )
     return provider_view(row)

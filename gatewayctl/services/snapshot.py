@@ -4,7 +4,7 @@
 settings and parsed dispatch tables, their enabled credentials with ``secret_json``
 **decrypted**, credential statuses, the auth table (keyed by the keyed hash of each API key)
 and the runtime global settings. The server rebuilds it when
-:func:`snapshot_changed` says the store changed (``PRAGMA data_version`` to notice a commit
+:class:`ChangeWatcher` says the store changed (``PRAGMA data_version`` to notice a commit
 cheaply, then the trigger-maintained ``config_version`` to ignore commits that only appended
 usage/log rows).
 """

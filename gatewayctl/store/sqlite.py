@@ -13,7 +13,6 @@ threads (``asyncio.to_thread`` in the server); a second, long-lived connection a
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -24,94 +23,31 @@ from typing import Any
 
 import sqlite_utils
 
-from gatewayctl.errors import Conflict, InvalidInput
 from gatewayctl.store import sqlite_schema
-from gatewayctl.store.logrows import COLUMNS, normalize_log_row
 from gatewayctl.store.models import (
     CredentialRow,
     GlobalSettingsRow,
     ProviderRow,
-    RequestFilter,
     StatusRow,
-    UsageFilter,
-    UsageSummary,
     UserKeyRow,
     UserRow,
 )
+from gatewayctl.store.sqlite_logs import SqliteLogs
+from gatewayctl.store.sqlite_sql import (
+    DEFAULT_TIMEOUT,
+    connect,
+    dumps,
+    immediate,
+    integrity_error,
+    limit_sql,
+    loads,
+    where,
+)
 
-DEFAULT_TIMEOUT = 10.0  # seconds a writer waits for the lock (busy timeout)
-
-
-def connect(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
-    """Open ``path`` with the pragmas every gatewayctl connection uses."""
-    conn = sqlite3.connect(
-        str(path), timeout=timeout, check_same_thread=False, isolation_level=None
-    )
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
-
-@contextmanager
-def immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any exception)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+__all__ = ["DEFAULT_TIMEOUT", "SqliteStore", "connect", "immediate"]
 
 
-def _dumps(value: Any) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _loads(text: str | bytes | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-def _where(conditions: Iterable[tuple[str, Any]]) -> tuple[str, list[Any]]:
-    """``WHERE a = ? AND …`` for the conditions whose value is not None."""
-    parts: list[str] = []
-    params: list[Any] = []
-    for clause, value in conditions:
-        if value is None:
-            continue
-        if isinstance(value, list | tuple):
-            if not value:
-                parts.append("0")
-                continue
-            parts.append(clause.replace("?", ", ".join("?" * len(value))))
-            params.extend(value)
-        else:
-            parts.append(clause)
-            params.append(int(value) if isinstance(value, bool) else value)
-    return (" WHERE " + " AND ".join(parts)) if parts else "", params
-
-
-def _limit(limit: int | None) -> str:
-    return f" LIMIT {int(limit)}" if limit is not None and limit > 0 else ""
-
-
-def _integrity(exc: sqlite3.IntegrityError) -> Exception:
-    text = str(exc)
-    if "UNIQUE" in text:
-        what = text.split(":", 1)[-1].strip()
-        return Conflict(f"already exists (unique {what})")
-    if "FOREIGN KEY" in text:
-        return InvalidInput("a referenced row does not exist")
-    return InvalidInput(f"constraint failed: {text}")
-
-
-class SqliteStore:
+class SqliteStore(SqliteLogs):
     """:class:`gatewayctl.store.base.Store` on one SQLite file."""
 
     def __init__(
@@ -160,7 +96,7 @@ class SqliteStore:
                     try:
                         yield
                     except sqlite3.IntegrityError as exc:
-                        raise _integrity(exc) from exc
+                        raise integrity_error(exc) from exc
             finally:
                 self._mode = None
 
@@ -242,7 +178,7 @@ class SqliteStore:
                 )
                 return int(record["id"])
             except sqlite3.IntegrityError as exc:
-                raise _integrity(exc) from exc
+                raise integrity_error(exc) from exc
 
     def _delete(self, table: str, row_id: int) -> bool:
         with self.transaction():
@@ -257,8 +193,8 @@ class SqliteStore:
             id=r["id"],
             name=r["name"],
             channel=r["channel"],
-            settings=_loads(r["settings_json"]) or {},
-            dispatch=_loads(r["dispatch_json"]),
+            settings=loads(r["settings_json"]) or {},
+            dispatch=loads(r["dispatch_json"]),
             enabled=bool(r["enabled"]),
             created_at=r["created_at"],
             updated_at=r["updated_at"],
@@ -273,7 +209,7 @@ class SqliteStore:
         enabled: bool | None = None,
         limit: int | None = None,
     ) -> list[ProviderRow]:
-        where, params = _where(
+        clause, params = where(
             [
                 ("id IN (?)", list(ids) if ids is not None else None),
                 ("name = ?", name),
@@ -281,7 +217,7 @@ class SqliteStore:
                 ("enabled = ?", enabled),
             ]
         )
-        rows = self._query(f"SELECT * FROM providers{where} ORDER BY id{_limit(limit)}", params)
+        rows = self._query(f"SELECT * FROM providers{clause} ORDER BY id{limit_sql(limit)}", params)
         return [self._provider(r) for r in rows]
 
     def get_provider(self, provider_id: int) -> ProviderRow | None:
@@ -299,8 +235,8 @@ class SqliteStore:
                 "id": row.id,
                 "name": row.name,
                 "channel": row.channel,
-                "settings_json": _dumps(row.settings),
-                "dispatch_json": _dumps(row.dispatch),
+                "settings_json": dumps(row.settings),
+                "dispatch_json": dumps(row.dispatch),
                 "enabled": int(row.enabled),
                 "created_at": row.created_at,
                 "updated_at": row.updated_at,
@@ -322,7 +258,7 @@ class SqliteStore:
             provider_id=r["provider_id"],
             name=r["name"],
             kind=r["kind"],
-            settings=_loads(r["settings_json"]),
+            settings=loads(r["settings_json"]),
             secret_token=r["secret_json"],
             enabled=bool(r["enabled"]),
             created_at=r["created_at"],
@@ -338,7 +274,7 @@ class SqliteStore:
         enabled: bool | None = None,
         limit: int | None = None,
     ) -> list[CredentialRow]:
-        where, params = _where(
+        clause, params = where(
             [
                 ("id IN (?)", list(ids) if ids is not None else None),
                 ("provider_id = ?", provider_id),
@@ -346,7 +282,9 @@ class SqliteStore:
                 ("enabled = ?", enabled),
             ]
         )
-        rows = self._query(f"SELECT * FROM credentials{where} ORDER BY id{_limit(limit)}", params)
+        rows = self._query(
+            f"SELECT * FROM credentials{clause} ORDER BY id{limit_sql(limit)}", params
+        )
         return [self._credential(r) for r in rows]
 
     def get_credential(self, credential_id: int) -> CredentialRow | None:
@@ -361,7 +299,7 @@ class SqliteStore:
                 "provider_id": row.provider_id,
                 "name": row.name,
                 "kind": row.kind,
-                "settings_json": _dumps(row.settings),
+                "settings_json": dumps(row.settings),
                 "secret_json": row.secret_token,
                 "enabled": int(row.enabled),
                 "created_at": row.created_at,
@@ -384,7 +322,7 @@ class SqliteStore:
             credential_id=r["credential_id"],
             channel=r["channel"],
             health_kind=r["health_kind"],
-            health=_loads(r["health_json"]),
+            health=loads(r["health_json"]),
             checked_at=r["checked_at"],
             last_error=r["last_error"],
             updated_at=r["updated_at"],
@@ -399,7 +337,7 @@ class SqliteStore:
         health_kind: str | None = None,
         limit: int | None = None,
     ) -> list[StatusRow]:
-        where, params = _where(
+        clause, params = where(
             [
                 ("id = ?", id),
                 ("credential_id = ?", credential_id),
@@ -408,7 +346,7 @@ class SqliteStore:
             ]
         )
         rows = self._query(
-            f"SELECT * FROM credential_statuses{where} ORDER BY id DESC{_limit(limit)}", params
+            f"SELECT * FROM credential_statuses{clause} ORDER BY id DESC{limit_sql(limit)}", params
         )
         return [self._status(r) for r in rows]
 
@@ -430,7 +368,7 @@ class SqliteStore:
                         row.credential_id,
                         row.channel,
                         row.health_kind,
-                        _dumps(row.health),
+                        dumps(row.health),
                         row.checked_at,
                         row.last_error,
                         row.updated_at,
@@ -458,8 +396,8 @@ class SqliteStore:
     def list_users(
         self, *, id: int | None = None, name: str | None = None, limit: int | None = None
     ) -> list[UserRow]:
-        where, params = _where([("id = ?", id), ("name = ?", name)])
-        rows = self._query(f"SELECT * FROM users{where} ORDER BY id{_limit(limit)}", params)
+        clause, params = where([("id = ?", id), ("name = ?", name)])
+        rows = self._query(f"SELECT * FROM users{clause} ORDER BY id{limit_sql(limit)}", params)
         return [self._user(r) for r in rows]
 
     def get_user(self, user_id: int) -> UserRow | None:
@@ -509,10 +447,10 @@ class SqliteStore:
         key_hash: str | None = None,
         limit: int | None = None,
     ) -> list[UserKeyRow]:
-        where, params = _where(
+        clause, params = where(
             [("id = ?", id), ("user_id = ?", user_id), ("key_hash = ?", key_hash)]
         )
-        rows = self._query(f"SELECT * FROM user_keys{where} ORDER BY id{_limit(limit)}", params)
+        rows = self._query(f"SELECT * FROM user_keys{clause} ORDER BY id{limit_sql(limit)}", params)
         return [self._user_key(r) for r in rows]
 
     def get_user_key(self, key_id: int) -> UserKeyRow | None:
@@ -582,100 +520,3 @@ class SqliteStore:
             },
         )
         return self.get_global_settings()
-
-    # append-only logs --------------------------------------------------------------------
-
-    def append_rows(
-        self, table: str, rows: Sequence[Mapping[str, Any]], *, normalized: bool = False
-    ) -> int:
-        """Insert log rows in one transaction (``insert_all``).
-
-        Rows go through :func:`normalize_log_row` unless ``normalized`` says they already did.
-        """
-        if not rows:
-            return 0
-        records = [dict(r) if normalized else normalize_log_row(table, r) for r in rows]
-        with self.transaction():
-            self.db.table(table).insert_all(records, batch_size=500)
-        return len(records)
-
-    def _log_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for row in rows:
-            for name in ("request_headers_json", "response_headers_json"):
-                if name in row:
-                    row[name] = _loads(row[name])
-            if "internal" in row:
-                row["internal"] = bool(row["internal"])
-        return rows
-
-    @staticmethod
-    def _usage_where(flt: UsageFilter) -> tuple[str, list[Any]]:
-        return _where(
-            [
-                ("u.provider_id = ?", flt.provider_id),
-                ("p.channel = ?", flt.channel),
-                ("u.credential_id = ?", flt.credential_id),
-                ("u.model = ?", flt.model),
-                ("u.user_id = ?", flt.user_id),
-                ("u.user_key_id = ?", flt.user_key_id),
-                ("u.at >= ?", flt.from_ms),
-                ("u.at < ?", flt.to_ms),
-            ]
-        )
-
-    def query_usages(self, flt: UsageFilter) -> list[dict[str, Any]]:
-        where, params = self._usage_where(flt)
-        cols = ", ".join(f"u.{c}" for c in ("trace_id", *COLUMNS["usages"]))
-        return self._query(
-            f"SELECT {cols}, p.channel AS provider_channel, p.name AS provider_name "
-            f"FROM usages u LEFT JOIN providers p ON p.id = u.provider_id{where} "
-            f"ORDER BY u.at DESC, u.trace_id DESC{_limit(flt.limit)}",
-            params,
-        )
-
-    def summarize_usages(self, flt: UsageFilter) -> UsageSummary:
-        where, params = self._usage_where(flt)
-        row = self._query(
-            "SELECT COUNT(*) AS count, "
-            "COALESCE(SUM(u.input_tokens), 0) AS input_tokens, "
-            "COALESCE(SUM(u.output_tokens), 0) AS output_tokens, "
-            "COALESCE(SUM(u.cache_read_input_tokens), 0) AS cache_read_input_tokens, "
-            "COALESCE(SUM(u.cache_creation_input_tokens), 0) AS cache_creation_input_tokens "
-            f"FROM usages u LEFT JOIN providers p ON p.id = u.provider_id{where}",
-            params,
-        )[0]
-        return UsageSummary(**{k: int(v) for k, v in row.items()})
-
-    def query_upstream_requests(self, flt: RequestFilter) -> list[dict[str, Any]]:
-        where, params = _where(
-            [
-                ("provider_id = ?", flt.provider_id),
-                ("credential_id = ?", flt.credential_id),
-                ("at >= ?", flt.from_ms),
-                ("at < ?", flt.to_ms),
-            ]
-        )
-        return self._log_rows(
-            self._query(
-                f"SELECT * FROM upstream_requests{where} "
-                f"ORDER BY at DESC, trace_id DESC{_limit(flt.limit)}",
-                params,
-            )
-        )
-
-    def query_downstream_requests(self, flt: RequestFilter) -> list[dict[str, Any]]:
-        where, params = _where(
-            [
-                ("user_id = ?", flt.user_id),
-                ("user_key_id = ?", flt.user_key_id),
-                ("at >= ?", flt.from_ms),
-                ("at < ?", flt.to_ms),
-            ]
-        )
-        return self._log_rows(
-            self._query(
-                f"SELECT * FROM downstream_requests{where} "
-                f"ORDER BY at DESC, trace_id DESC{_limit(flt.limit)}",
-                params,
-            )
-        )

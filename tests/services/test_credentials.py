@@ -181,3 +181,18 @@ def test_query_and_delete_bodies(setup: Context) -> None:
     credentials.delete(setup, {"id": a["id"]})
     with pytest.raises(NotFound):
         credentials.delete(setup, {"id": a["id"]})
+
+
+def test_update_credential_secret_after_token_refresh(setup: Context) -> None:
+    c = credentials.add_credential(setup, "codex", secret={"Builtin": {"Codex": CODEX}}, label="o")
+    refreshed = {**CODEX, "access_token": "at-new", "expires_at": 99}
+    credentials.update_credential_secret(setup, c["id"], {"Builtin": {"Codex": refreshed}})
+    row = setup.store.get_credential(c["id"])
+    assert row is not None and row.name == "o"
+    assert setup.secrets().decrypt_json(row.secret_token)["Builtin"]["Codex"]["expires_at"] == 99
+    with pytest.raises(InvalidInput):
+        credentials.update_credential_secret(
+            setup, c["id"], {"Builtin": {"OpenAi": {"api_key": "k"}}}
+        )
+    with pytest.raises(NotFound):
+        credentials.update_credential_secret(setup, 999, {"api_key": "k"})

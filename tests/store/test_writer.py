@@ -163,3 +163,16 @@ def test_bad_rows_fail_at_submit(db_path: Path) -> None:
             w.submit("users", {})
     finally:
         w.close()
+
+
+def test_open_writer_uses_the_configured_store(isolated_env: Path) -> None:
+    from gatewayctl.settings import resolve_settings
+    from gatewayctl.store import open_store, open_writer
+
+    settings = resolve_settings()
+    store = open_store(settings)
+    w = open_writer(settings, interval=60.0)
+    w.submit("usages", usage(3))
+    w.close()
+    assert store.summarize_usages(UsageFilter()).input_tokens == 3
+    store.close()
