@@ -149,10 +149,12 @@ class _Tally:
         return _scale(self.text_tokens, self.scheme) + self.fixed
 
 
-def count_tokens(model: str, request: ir.Request | str) -> int:
+def count_tokens(model: str, request: ir.Request | ir.CountTokensRequest | str) -> int:
     """Input tokens of ``request`` (an IR request, or plain text) for ``model``."""
     if isinstance(request, str):
         return count_text(model, request)
+    if isinstance(request, ir.CountTokensRequest):
+        request = request.request
     scheme = scheme_for_model(model)
     tally = _Tally(scheme)
     messages = 0

@@ -144,8 +144,10 @@ def test_count_request_includes_tools_and_schema() -> None:
     assert count_tokens("gpt-4o", with_tools) == count_tokens("gpt-4o", bare) + extra
 
 
-def test_count_tokens_accepts_plain_text() -> None:
+def test_count_tokens_accepts_plain_text_and_count_requests() -> None:
     assert count_tokens("gpt-4o", "hello world") == 2
+    req = ir.Request(model="gpt-4o", messages=[ir.Message("user", [ir.TextPart("hello world")])])
+    assert count_tokens("gpt-4o", ir.CountTokensRequest(req)) == count_tokens("gpt-4o", req) == 8
 
 
 def test_claude_request_has_no_openai_overhead_and_is_scaled() -> None:

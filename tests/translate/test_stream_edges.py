@@ -92,3 +92,27 @@ def test_truncated_upstream_is_terminated(src: str, dst: str) -> None:
     judged = STREAM_JUDGES[dst](out)  # the judges assert terminal events
     assert judged.error is None
     assert judged.text == tr.tap.output_text
+
+
+def test_done_sentinel_after_responses_stream_is_tolerated() -> None:
+    raw = TEXT_STREAMS["openai_responses"].read_bytes() + b"data: [DONE]\n\n"
+    tr = StreamTranslator("openai_responses", "anthropic", OPTIONS, strict=True)
+    judged = STREAM_JUDGES["anthropic"](tr.feed(raw) + tr.close())
+    assert judged.error is None and judged.text
+
+
+@pytest.mark.parametrize("dst", PROTOCOLS)
+def test_gemini_json_array_upstream(dst: str) -> None:
+    """Gemini without alt=sse streams one JSON array: read with NDJSON/array framing."""
+    sse = TEXT_STREAMS["gemini"].read_bytes()
+    chunks = [
+        line[len(b"data: ") :] for line in sse.split(b"\r\n\r\n") if line.startswith(b"data: ")
+    ]
+    array = b"[" + b"\r\n,".join(chunks) + b"]"
+    via_sse = StreamTranslator("gemini", dst, OPTIONS, strict=True)
+    expected = STREAM_JUDGES[dst](via_sse.feed(sse) + via_sse.close())
+    tr = StreamTranslator("gemini", dst, OPTIONS, src_framing="ndjson", strict=True)
+    out = b"".join(tr.feed(array[i : i + 9]) for i in range(0, len(array), 9)) + tr.close()
+    judged = STREAM_JUDGES[dst](out)
+    assert judged.text == expected.text and judged.text
+    assert judged.output_tokens == expected.output_tokens
