@@ -1,0 +1,292 @@
+"""One upstream call with credential failover: the loop of spec §8.1 over the shared client.
+
+:func:`call_upstream` asks the pool for an attempt plan, builds the request for each credential
+with the channel, sends it, and lets the plan decide from the answer: return it, try the next
+credential (401/403 dead, 429 cooldown, 5xx and network errors transient), or — for token
+channels — refresh the token and retry the same one. What the client eventually gets is an
+:class:`Answer`: the upstream status and headers and a still-open body.
+
+Failover happens only before anything reaches the client. For a stream that means: the status
+line decides, and on a 2xx the first body chunk is awaited too (a connection that dies before
+its first byte fails over like a refused one). After that the answer is committed.
+
+Every exchange that reached the network leaves an upstream audit row; the pool's status
+changes are handed to the writer when the call settles (success, client error, or exhaustion).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from gatewayctl.channels import (
+    Channel,
+    LocalResponse,
+    TokenRefreshError,
+    UpstreamCall,
+    UpstreamRequest,
+    classify_exception,
+)
+from gatewayctl.channels.base import dumps_json
+from gatewayctl.gateway.providers import ProviderRegistry, ProviderRuntime
+from gatewayctl.gateway.recording import MAX_LOGGED_STREAM_BYTES, Recorder, now_ms
+
+# Rewrites of a built request the channel layer cannot express yet (see _adjust).
+RequestAdjust = Callable[[UpstreamRequest], UpstreamRequest]
+
+
+@dataclass(slots=True)
+class Answer:
+    """An upstream answer the client will get (or a channel's local answer).
+
+    For a network answer the body is still open: read it with :meth:`read` or relay it with
+    :meth:`chunks`, and the connection is released and the audit row written when it ends
+    (:meth:`close` is idempotent and safe in ``finally``).
+    """
+
+    status: int
+    headers: httpx.Headers
+    credential_id: int | None = None
+    request: UpstreamRequest | None = None
+    response: httpx.Response | None = None
+    first: bytes = b""
+    body: bytes | None = None
+    _recorder: Recorder | None = None
+    _provider_id: int | None = None
+    _started_ms: int = 0
+    _captured: bytearray | None = None
+    _closed: bool = False
+    _iter: AsyncIterator[bytes] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def local(self) -> bool:
+        return self.response is None and self.request is None
+
+    def _body_iter(self) -> AsyncIterator[bytes] | None:
+        if self._iter is None and self.response is not None:
+            self._iter = self.response.aiter_bytes()
+        return self._iter
+
+    async def peek(self) -> None:
+        """Read the first non-empty chunk (kept for :meth:`chunks`)."""
+        iterator = self._body_iter()
+        if iterator is None:
+            return
+        async for chunk in iterator:
+            if chunk:
+                self.first = chunk
+                return
+
+    async def read(self) -> bytes:
+        """The whole body (the connection is released)."""
+        if self.body is not None:
+            return self.body
+        parts = [self.first] if self.first else []
+        iterator = self._body_iter()
+        if iterator is not None:
+            try:
+                async for chunk in iterator:
+                    parts.append(chunk)
+            finally:
+                await self._finish()
+        self.body = b"".join(parts)
+        return self.body
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk, as it arrives (the first one already peeked)."""
+        if self.body is not None:
+            if self.body:
+                yield self.body
+            return
+        if self.first:
+            self._capture(self.first)
+            yield self.first
+        iterator = self._body_iter()
+        if iterator is None:
+            return
+        async for chunk in iterator:
+            if chunk:
+                self._capture(chunk)
+                yield chunk
+
+    def _capture(self, chunk: bytes) -> None:
+        buf = self._captured
+        if buf is not None and len(buf) < MAX_LOGGED_STREAM_BYTES:
+            buf += chunk[: MAX_LOGGED_STREAM_BYTES - len(buf)]
+
+    async def close(self) -> None:
+        """Release the connection (a no-op once done); writes the audit row."""
+        await self._finish()
+
+    async def _finish(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        iterator, self._iter = self._iter, None
+        if iterator is not None and hasattr(iterator, "aclose"):
+            with contextlib.suppress(Exception):
+                await iterator.aclose()
+        if self.response is not None:
+            with contextlib.suppress(Exception):
+                await self.response.aclose()
+        if self._recorder is not None and self.request is not None:
+            body = self.body
+            if body is None and self._captured is not None:
+                body = bytes(self._captured)
+            _record_exchange(
+                self._recorder,
+                self._provider_id,
+                self.credential_id,
+                self.request,
+                self.status,
+                self.headers,
+                body,
+                self._started_ms,
+            )
+
+
+def _record_exchange(
+    recorder: Recorder,
+    provider_id: int | None,
+    credential_id: int | None,
+    request: UpstreamRequest,
+    status: int | None,
+    headers: httpx.Headers | None,
+    body: bytes | None,
+    started: int,
+) -> None:
+    recorder.upstream(
+        provider_id=provider_id,
+        credential_id=credential_id,
+        method=request.method,
+        url=request.log_url(),
+        headers=request.log_headers(),
+        request_body=request.body,
+        status=status,
+        response_headers=headers.multi_items() if headers is not None else None,
+        response_body=body,
+        at=started,
+    )
+
+
+def local_answer(local: LocalResponse) -> Answer:
+    body = dumps_json(local.body)
+    return Answer(local.status, httpx.Headers({"content-type": "application/json"}), body=body)
+
+
+def shaped_body(channel: Channel, call: UpstreamCall, status: int, body: bytes) -> bytes:
+    """Apply the channel's response shaping to a non-stream JSON body (only when it has one)."""
+    if type(channel).shape_response is Channel.shape_response or not body:
+        return body
+    try:
+        doc: Any = json.loads(body)
+    except ValueError:
+        return body
+    shaped = channel.shape_response(call, status, doc)
+    return body if shaped is doc else dumps_json(shaped)
+
+
+async def call_upstream(
+    client: httpx.AsyncClient,
+    registry: ProviderRegistry,
+    recorder: Recorder,
+    provider: ProviderRuntime,
+    call: UpstreamCall,
+    *,
+    stream: bool,
+    adjust: RequestAdjust | None = None,
+) -> Answer:
+    """Run the failover loop for ``call``; raise 409/503 (pool errors) when nobody answers.
+
+    ``stream``: the answer will be relayed as a stream (peek the first chunk before
+    committing); otherwise the caller reads it whole.
+    """
+    local = provider.channel.local_response(call)
+    if local is not None:
+        return local_answer(local)
+    pool = registry.pool
+    plan = pool.attempts(provider.name, provider.channel.upstream_model(call))
+    try:
+        while (cred := plan.next()) is not None:
+            force = False
+            while True:
+                answer: Answer | None = None
+                try:
+                    request = await provider.channel.prepare(
+                        call, cred.id, cred.secret, force_refresh=force
+                    )
+                except TokenRefreshError as exc:
+                    decision = plan.report(cred, exc.outcome())
+                else:
+                    if adjust is not None:
+                        request = adjust(request)
+                    answer, outcome = await _send(
+                        client, recorder, provider, cred.id, request, stream=stream
+                    )
+                    decision = plan.report(cred, outcome)
+                    if decision == "return" and answer is not None:
+                        return answer
+                    if answer is not None:
+                        await answer.read()  # logged with its body, connection released
+                if decision != "retry_same":
+                    break
+                force = True
+        raise plan.exhausted()
+    finally:
+        recorder.statuses(registry.take_status_rows())
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    recorder: Recorder,
+    provider: ProviderRuntime,
+    credential_id: int,
+    request: UpstreamRequest,
+    *,
+    stream: bool,
+) -> tuple[Answer | None, Any]:
+    """Send one attempt: (the answer or None on a transport error, its outcome)."""
+    started = now_ms()
+    http_request = client.build_request(
+        request.method, request.url, headers=request.headers, content=request.body
+    )
+    try:
+        response = await client.send(http_request, stream=True)
+    except httpx.HTTPError as exc:
+        _record_exchange(recorder, provider.id, credential_id, request, None, None, None, started)
+        return None, classify_exception(exc)
+    answer = Answer(
+        response.status_code,
+        response.headers,
+        credential_id=credential_id,
+        request=request,
+        response=response,
+        _recorder=recorder,
+        _provider_id=provider.id,
+        _started_ms=started,
+        _captured=None if recorder.mask_bodies else bytearray(),
+    )
+    outcome = provider.channel.classify(response.status_code, response.headers)
+    if outcome.action == "success" and stream:
+        try:
+            await answer.peek()
+        except httpx.HTTPError as exc:
+            await answer.close()
+            return None, classify_exception(exc)
+        except BaseException:
+            await answer.close()
+            raise
+    return answer, outcome
+
+
+def headers_dict(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}

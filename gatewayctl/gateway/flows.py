@@ -1,0 +1,235 @@
+"""Generate requests (``GenerateContent`` / ``StreamGenerateContent``) through the gateway.
+
+Four shapes, decided by the dispatch rule and whether caller and upstream stream:
+
+============================  ==============================================================
+passthrough                   caller bytes up, upstream bytes down; usage sniffed on the side
+transform, stream → stream    StreamTranslator: upstream events → caller events, as they come
+transform, stream → body      stream-only upstream, non-stream caller: read it all, aggregate
+transform, body → stream      non-stream upstream, stream caller: one synthesized burst
+============================  ==============================================================
+
+Upstream errors that are not failed over come back with their status: verbatim on
+passthrough, translated into the caller's error shape otherwise (spec §5.1). Usage is recorded
+once per call — from the upstream's numbers, completed with estimates when it gave none
+(including a stream cut short by the client).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gatewayctl.gateway.attempt import Answer, shaped_body
+from gatewayctl.gateway.estimate import (
+    body_output_tokens,
+    body_usage,
+    generate_estimate,
+    stream_output_text,
+)
+from gatewayctl.gateway.job import Job
+from gatewayctl.gateway.relay import ESTIMATE_CAPTURE_BYTES, Ending, StreamHooks, once, relay
+from gatewayctl.gateway.response import (
+    JSON_TYPE,
+    GatewayResponse,
+    dumps,
+    forwarded_headers,
+    json_response,
+    stream_headers,
+)
+from gatewayctl.protocols import ir
+from gatewayctl.protocols.registry import framing_for
+from gatewayctl.translate import (
+    StreamTranslator,
+    UpstreamAnswerError,
+    UsageSniffer,
+    emit_request,
+    encoder_options,
+    error_body,
+    parse_request,
+    translate_body_to_stream,
+    translate_error,
+    translate_response,
+    translate_stream_to_body,
+)
+
+if TYPE_CHECKING:
+    from gatewayctl.gateway.pipeline import Gateway
+
+
+async def generate(gw: Gateway, job: Job) -> GatewayResponse:
+    if job.passthrough:
+        return await _passthrough(gw, job)
+    return await _transform(gw, job)
+
+
+# --------------------------------------------------------------------------------------
+# passthrough
+# --------------------------------------------------------------------------------------
+
+
+async def passthrough_error(answer: Answer) -> GatewayResponse:
+    """A non-2xx upstream answer, verbatim (status, content type, body)."""
+    body = await answer.read()
+    content_type = answer.headers.get("content-type") or JSON_TYPE
+    return GatewayResponse(
+        answer.status, [("content-type", content_type), *forwarded_headers(answer.headers)], body
+    )
+
+
+class _Sniff(StreamHooks):
+    """Passthrough: forward each chunk untouched; sniff usage, keep a head for estimates."""
+
+    def __init__(self, protocol: str) -> None:
+        self.sniffer = UsageSniffer(protocol, stream=True)
+        self.captured = bytearray()
+
+    def feed(self, chunk: bytes) -> bytes:
+        self.sniffer.feed(chunk)
+        if len(self.captured) < ESTIMATE_CAPTURE_BYTES:
+            self.captured += chunk
+        return chunk
+
+
+async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
+    entrance = job.entrance
+    call = job.upstream_call(entrance.body, entrance.raw_body)
+    answer = await gw.call(job, call, stream=entrance.stream)
+    if not answer.ok:
+        return await passthrough_error(answer)
+    model = job.model or ""
+    protocol = job.dest.protocol
+    if entrance.stream:
+        hooks = _Sniff(protocol)
+
+        def reported() -> ir.Usage | None:
+            hooks.sniffer.close()
+            return hooks.sniffer.usage
+
+        def on_end(ending: Ending) -> None:
+            captured = bytes(hooks.captured)
+            gw.recorder.usage(
+                job.usage_key(answer.credential_id),
+                reported,
+                estimate=generate_estimate(
+                    model,
+                    job.caller.protocol,
+                    entrance.body,
+                    lambda: stream_output_text(protocol, captured),
+                ),
+            )
+
+        headers = stream_headers(framing_for(job.caller.protocol))
+        if job.caller.protocol == "GeminiNDJson":
+            upstream_type = answer.headers.get("content-type")
+            if upstream_type:  # Gemini without alt=sse answers a JSON array: say so
+                headers[0] = ("content-type", upstream_type)
+        return GatewayResponse(
+            answer.status,
+            headers + forwarded_headers(answer.headers),
+            stream=relay(answer, hooks, on_end),
+        )
+    body = shaped_body(job.provider.channel, call, answer.status, await answer.read())
+    gw.recorder.usage(
+        job.usage_key(answer.credential_id),
+        lambda: body_usage(protocol, body),
+        estimate=generate_estimate(
+            model,
+            job.caller.protocol,
+            entrance.body,
+            lambda: body_output_tokens(model, protocol, body),
+        ),
+    )
+    content_type = answer.headers.get("content-type") or JSON_TYPE
+    return GatewayResponse(
+        answer.status, [("content-type", content_type), *forwarded_headers(answer.headers)], body
+    )
+
+
+# --------------------------------------------------------------------------------------
+# transform
+# --------------------------------------------------------------------------------------
+
+
+class _Translate(StreamHooks):
+    def __init__(self, translator: StreamTranslator) -> None:
+        self.translator = translator
+
+    def feed(self, chunk: bytes) -> bytes:
+        return self.translator.feed(chunk)
+
+    def close(self) -> bytes:
+        return self.translator.close()
+
+    def fail(self, error: ir.ErrorInfo) -> bytes | None:
+        return self.translator.fail(error)
+
+
+async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
+    entrance = job.entrance
+    caller, dest = job.caller.protocol, job.dest.protocol
+    assert entrance.body is not None
+    request = parse_request(caller, entrance.body)
+    dest_stream = job.dest.operation == "StreamGenerateContent"
+    body = emit_request(dest, request, model=entrance.model, stream=dest_stream)
+    call = job.upstream_call(body)
+    answer = await gw.call(job, call, stream=entrance.stream and dest_stream)
+    options = encoder_options(request, model=entrance.model)
+    model = job.model or ""
+    if not answer.ok:
+        raw = await answer.read()
+        translated = translate_error(
+            dest, caller, answer.status, raw, retry_after=answer.headers.get("retry-after")
+        )
+        return json_response(translated.status, translated.body, list(translated.headers.items()))
+    key = job.usage_key(answer.credential_id)
+    if entrance.stream and dest_stream:
+        translator = StreamTranslator(dest, caller, options)
+
+        def on_end(ending: Ending) -> None:
+            text = translator.output_text
+            gw.recorder.usage(
+                key,
+                translator.usage,
+                estimate=generate_estimate(model, caller, entrance.body, lambda: text),
+            )
+
+        return GatewayResponse(
+            200,
+            stream_headers(framing_for(caller)) + forwarded_headers(answer.headers),
+            stream=relay(answer, _Translate(translator), on_end),
+        )
+    raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())
+    if entrance.stream:  # non-stream upstream, stream caller
+        try:
+            data, response = translate_body_to_stream(
+                dest, caller, answer.status, raw, options=options
+            )
+        except UpstreamAnswerError as exc:
+            failed = error_body(caller, exc.error)
+            return json_response(failed.status, failed.body, list(failed.headers.items()))
+        text = "".join(
+            p.text for p in response.content if isinstance(p, ir.TextPart | ir.ReasoningPart)
+        )
+        gw.recorder.usage(
+            key,
+            response.usage,
+            estimate=generate_estimate(model, caller, entrance.body, lambda: text),
+        )
+        return GatewayResponse(200, stream_headers(framing_for(caller)), stream=once(data))
+    if dest_stream:  # stream-only upstream, non-stream caller
+        translated = translate_stream_to_body(dest, caller, raw, options=options)
+    else:
+        translated = translate_response(dest, caller, answer.status, raw, options=options)
+    if translated.error is None:
+        gw.recorder.usage(
+            key,
+            translated.usage,
+            estimate=generate_estimate(
+                model,
+                caller,
+                entrance.body,
+                lambda: body_output_tokens(model, caller, dumps(translated.body)),
+            ),
+        )
+    headers = list(translated.headers.items()) + forwarded_headers(answer.headers)
+    return json_response(translated.status, translated.body, headers)

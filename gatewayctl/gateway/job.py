@@ -1,0 +1,104 @@
+"""One request on its way through the gateway, and how its dispatch rule is chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gatewayctl.channels import UpstreamCall
+from gatewayctl.dispatch import (
+    Implementation,
+    Local,
+    Passthrough,
+    RouteKey,
+    TransformTo,
+    Unsupported,
+)
+from gatewayctl.gateway.entrance import Entrance
+from gatewayctl.gateway.providers import ProviderRuntime
+from gatewayctl.gateway.recording import UsageKey
+
+UNSUPPORTED_MESSAGE = "unsupported request for upstream execution"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling (from the key table): ids for the usage and audit rows."""
+
+    user_id: int | None
+    key_id: int | None
+
+
+@dataclass(slots=True)
+class Job:
+    """One request on its way: the entrance, the provider, and the dispatch decision.
+
+    ``caller`` is the route key the caller's shape follows (for model lists: the candidate
+    the provider supports); ``dest`` is what is sent upstream (``caller`` unless transformed).
+    """
+
+    entrance: Entrance
+    provider: ProviderRuntime
+    principal: Principal
+    headers: Mapping[str, str]
+    caller: RouteKey
+    impl: Implementation
+
+    @property
+    def dest(self) -> RouteKey:
+        return self.impl.destination if isinstance(self.impl, TransformTo) else self.caller
+
+    @property
+    def passthrough(self) -> bool:
+        return isinstance(self.impl, Passthrough)
+
+    @property
+    def local(self) -> bool:
+        return isinstance(self.impl, Local)
+
+    @property
+    def model(self) -> str | None:
+        return self.entrance.model
+
+    def usage_key(self, credential_id: int | None) -> UsageKey:
+        return UsageKey(
+            provider_id=self.provider.id,
+            credential_id=credential_id,
+            user_id=self.principal.user_id,
+            user_key_id=self.principal.key_id,
+            operation=self.caller.operation,
+            protocol=self.caller.protocol,
+            model=self.entrance.model,
+        )
+
+    def upstream_call(
+        self,
+        body: dict[str, Any] | None,
+        raw_body: bytes | None = None,
+        route: RouteKey | None = None,
+    ) -> UpstreamCall:
+        return UpstreamCall(
+            route or self.dest,
+            model=self.entrance.model,
+            body=body,
+            raw_body=raw_body,
+            query=self.entrance.query,
+            headers=self.headers,
+        )
+
+
+def resolve(provider: ProviderRuntime, entrance: Entrance) -> tuple[RouteKey, Implementation]:
+    """The caller route key and its rule; model lists take the first supported candidate."""
+    if entrance.candidates:
+        first: tuple[RouteKey, Implementation] | None = None
+        for protocol in entrance.candidates:
+            key = RouteKey(entrance.route.operation, protocol)
+            impl = provider.dispatch.resolve(key)
+            if first is None:
+                first = (key, impl)
+            if not isinstance(impl, Unsupported):
+                return key, impl
+        assert first is not None
+        return first
+    return entrance.route, provider.dispatch.resolve(entrance.route)

@@ -1,0 +1,106 @@
+"""Relaying an upstream stream to the client, as its bytes arrive.
+
+:func:`relay` is the body of every streamed answer. It pulls the upstream body chunk by chunk
+(so a slow client slows the upstream read — backpressure without queues), optionally
+transforms each chunk (a :class:`~gatewayctl.translate.StreamTranslator` on TransformTo
+routes; passthrough forwards the very bytes it got and only lets a usage sniffer look at them),
+and in ``finally`` — whether the stream completed, the upstream broke, or the client went away
+(Quart cancels the body generator: ``CancelledError`` at the current ``await``, or
+``GeneratorExit`` at a ``yield``) — closes the upstream response at once and reports how the
+stream ended, so a usage row is written for a stream cut short too.
+
+An upstream that breaks mid-stream on a translated route gets the client protocol's in-stream
+error and a clean end; on passthrough there is no way to add an event the upstream did not
+send, so the error propagates and the client sees the connection cut, as it would have from
+the upstream itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Literal
+
+import httpx
+
+from gatewayctl.gateway.attempt import Answer
+from gatewayctl.protocols import ir
+
+log = logging.getLogger("gatewayctl.gateway")
+
+Ending = Literal["completed", "upstream_error", "client_gone"]
+
+# Passthrough keeps this much of a stream to estimate output tokens when the upstream never
+# reports usage (a stream cut short); the tail beyond it is not needed for an estimate.
+ESTIMATE_CAPTURE_BYTES = 256 * 1024
+
+
+class StreamHooks:
+    """What a relay does with the chunks; the default forwards them untouched."""
+
+    def feed(self, chunk: bytes) -> bytes:
+        return chunk
+
+    def close(self) -> bytes:
+        """The upstream body ended normally: bytes the client is still owed."""
+        return b""
+
+    def fail(self, error: ir.ErrorInfo) -> bytes | None:
+        """The upstream broke: the in-stream error to send, or None to cut the connection."""
+        return None
+
+
+def upstream_failure(exc: BaseException) -> ir.ErrorInfo:
+    text = str(exc).strip()
+    name = type(exc).__name__
+    return ir.ErrorInfo(
+        status=502,
+        kind="api_error",
+        message=f"upstream stream failed: {name}: {text}"
+        if text
+        else f"upstream stream failed: {name}",
+    )
+
+
+async def relay(
+    answer: Answer,
+    hooks: StreamHooks,
+    on_end: Callable[[Ending], None],
+) -> AsyncIterator[bytes]:
+    """Yield the client's bytes for ``answer``; always closes it and calls ``on_end`` once."""
+    ending: Ending = "client_gone"
+    try:
+        try:
+            async for chunk in answer.chunks():
+                out = hooks.feed(chunk)
+                if out:
+                    yield out
+        except httpx.HTTPError as exc:
+            ending = "upstream_error"
+            log.warning("upstream stream broke: %s", exc)
+            tail = hooks.fail(upstream_failure(exc))
+            if tail is None:
+                raise
+            if tail:
+                yield tail
+            return
+        tail = hooks.close()
+        if tail:
+            yield tail
+        ending = "completed"
+    finally:
+        await answer.close()
+        try:
+            on_end(ending)
+        except Exception as exc:  # recording must not disturb the stream's end
+            log.error("recording a stream's end failed: %s", exc)
+
+
+def once(data: bytes) -> AsyncIterator[bytes]:
+    """A stream of one chunk (a synthesized stream answer)."""
+
+    async def gen() -> AsyncIterator[bytes]:
+        if data:
+            yield data
+
+    return gen()
