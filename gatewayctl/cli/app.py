@@ -17,6 +17,7 @@ from gatewayctl.cli.common import CliState, GatewayGroup
 
 # Modules under gatewayctl.cli that register commands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
+    "serve",
     "providers",
     "credentials",
     "users",
