@@ -35,8 +35,18 @@ IR-level stream utilities (:mod:`.stream`, :mod:`.aggregate`): ``Sequencer``,
 Passthrough usage (:mod:`.usage`): ``UsageSniffer(protocol, stream=...)`` — ``feed(bytes)``,
 ``close()``, ``usage``, ``model``.
 
-Embeddings OpenAI ↔ Gemini (:mod:`.embeddings`) and Responses compact served by a generate
-request (:mod:`.compact`) are imported from their modules.
+Embeddings OpenAI ↔ Gemini (:mod:`.embeddings`, import from there):
+    ``translate_embedding_request(src, dst, body, *, gemini_method="embedContent",
+    model=None) -> EmbeddingCall`` (``.body``, ``.request``, ``.gemini_method`` to call)
+    ``translate_embedding_response(src, dst, status, body, *, caller_request,
+    upstream_method=None, caller_method="embedContent", input_tokens_estimate=None)``
+
+Responses compact served by a generate request (:mod:`.compact`, import from there):
+    ``compact_request(dst, body, *, model=None, stream=False) -> (ir.Request, dict)``
+    ``compact_response(src, status, body, request) -> TranslatedBody``
+    ``compact_response_from_ir(response, request)`` (after aggregating a stream-only upstream)
+
+Local counting and usage estimates live in :mod:`gatewayctl.tokens`.
 """
 
 from __future__ import annotations
