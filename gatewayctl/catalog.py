@@ -234,8 +234,14 @@ def normalize_secret(channel: str, secret: Any) -> dict[str, Any]:
             if required and not value:
                 raise InvalidInput(f"secret field `{name}` is empty")
         clean[name] = value
-    known = {name for name, _, _ in fields}
-    clean.update({k: v for k, v in body.items() if k not in known})
+    known = [name for name, _, _ in fields]
+    unknown = sorted(k for k in body if k not in known)
+    if unknown:
+        raise InvalidInput(
+            f"secret has unknown field(s) {', '.join(unknown)} (known: {', '.join(known)})"
+        )
+    if not any(value not in ("", 0, False) for value in clean.values()):
+        raise InvalidInput(f"secret has none of the fields {', '.join(known)}")
     if spec is None:
         return {"Custom": clean}
     return {"Builtin": {spec.variant: clean}}

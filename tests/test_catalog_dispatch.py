@@ -112,3 +112,12 @@ def test_dispatch_json_round_trip() -> None:
 def test_bad_dispatch_json(obj: object) -> None:
     with pytest.raises(InvalidInput, match="dispatch"):
         parse_dispatch(obj)
+
+
+def test_builtin_secret_must_carry_known_fields() -> None:
+    with pytest.raises(InvalidInput, match="unknown field"):
+        catalog.normalize_secret("codex", {"acess_token": "a"})
+    with pytest.raises(InvalidInput, match="none of the fields"):
+        catalog.normalize_secret("codex", {})
+    with pytest.raises(InvalidInput, match="none of the fields"):
+        catalog.normalize_secret("claudecode", {"Builtin": {"ClaudeCode": {"expires_at": 0}}})

@@ -90,7 +90,7 @@ def populate(ctx: Context) -> None:
                           "user_email": "me@example.com", "expires_at": 1767225600000}},
         label="oauth",
     )  # fmt: skip
-    credentials.add_credential(ctx, "mycustom", secret={"api_key": "ck-1", "org": "x"}, label="c")
+    credentials.add_credential(ctx, "mycustom", secret={"api_key": "ck-1"}, label="c")
     statuses.set_status(
         ctx, a["id"], "partial", health=[{"model": "gpt-4.1", "until_unix_ms": 5}],
         checked_at=4, last_error="429 too many",
@@ -122,7 +122,7 @@ def test_round_trip_is_byte_identical(ctx: Context, other: Context) -> None:
     assert by_name["openai"]["credentials"][0]["secret"] == "sk-openai-main-0123456789"
     assert by_name["openai"]["credentials"][0]["state"]["health"]["kind"] == "partial"
     assert by_name["codex"]["credentials"][0]["builtin"]["Codex"]["account_id"] == "acc"
-    assert by_name["mycustom"]["credentials"][0]["secret"] == {"api_key": "ck-1", "org": "x"}
+    assert by_name["mycustom"]["credentials"][0]["secret"] == "ck-1"
     assert [u["name"] for u in doc["users"]] == ["admin", "alice", "bob"]
 
 
