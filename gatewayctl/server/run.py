@@ -166,21 +166,47 @@ async def serve_app(
     await serve(app, hc, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
 
 
-async def _serve_single(config: ServerConfig, hc: HypercornConfig) -> None:
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopRequest:
+    """SIGINT/SIGTERM mean "stop cleanly" from the moment the banner is out.
+
+    A client that reads the banner may signal at once, before the event loop (one worker) or
+    Hypercorn's runner (N workers) has installed its own handlers; :meth:`install` records
+    such an early signal so serving then stops right away instead of the process dying.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._record)
+
+    def _record(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+
+async def _serve_single(config: ServerConfig, hc: HypercornConfig, early: StopRequest) -> None:
     from gatewayctl.server.app import create_app
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signame in ("SIGINT", "SIGTERM"):
-        loop.add_signal_handler(getattr(signal, signame), stop.set)
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    if early.requested:
+        stop.set()
     await serve_app(create_app(config), hc, stop.wait)
 
 
-def _serve_workers(config: ServerConfig, hc: HypercornConfig) -> int:
+def _serve_workers(config: ServerConfig, hc: HypercornConfig, early: StopRequest) -> int:
     from hypercorn.run import run
 
     from gatewayctl.server.app import APPLICATION_PATH
 
+    if early.requested:
+        return 0
     os.environ.update(config.to_env())  # spawned workers inherit it
     hc.application_path = APPLICATION_PATH
     return run(hc)
@@ -199,11 +225,13 @@ def serve(config: ServerConfig, *, out: TextIO | None = None) -> int:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise OSError(exc.errno, f"cannot listen on {boot.host}:{boot.port}: {reason}") from exc
+    early = StopRequest()
+    early.install()
     out = out or sys.stdout
     out.write(banner(boot, listen_url(sock)))
     out.flush()
     hc = hypercorn_config(boot.config, sock)
     if boot.config.workers > 1:
-        return _serve_workers(boot.config, hc)
-    asyncio.run(_serve_single(boot.config, hc))
+        return _serve_workers(boot.config, hc, early)
+    asyncio.run(_serve_single(boot.config, hc, early))
     return 0

@@ -164,3 +164,15 @@ def test_server_config_round_trips_through_env() -> None:
     with pytest.raises(InvalidInput):
         ServerConfig(proxy="ftp://x")
     assert os.environ.get(ENV_SERVER_CONFIG) is None
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_right_after_the_banner_is_a_clean_stop(
+    tmp_path: Path, env: dict[str, str], sig: int
+) -> None:
+    server = _spawn(tmp_path, env, "--admin-key", "quick")
+    try:
+        server.read_banner()
+        _stop_cleanly(server, sig)  # no wait: the loop may not have its handlers yet
+    finally:
+        server.stop()
