@@ -28,11 +28,22 @@ from typing import Any, Literal
 from gatewayctl.dispatch import Operation, Protocol, RouteKey
 from gatewayctl.errors import InvalidInput, NotFound
 
-Kind = Literal["generate", "count", "embedding", "compact", "model_list", "model_get", "upgrade"]
+Kind = Literal[
+    "generate",
+    "count",
+    "embedding",
+    "compact",
+    "model_list",
+    "model_get",
+    "upgrade",
+    "unsupported",
+]
 Version = Literal["v1", "v1beta"]
 GeminiMethod = Literal[
     "generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents"
 ]
+
+_OAUTH_ROUTES = frozenset({"oauth", "oauth/callback", "usage"})
 
 _GEMINI_METHODS: tuple[str, ...] = (
     "generateContent",
@@ -53,9 +64,21 @@ _V1_POST: dict[str, tuple[Kind, Protocol]] = {
     "embeddings": ("embedding", "OpenAi"),
 }
 
-# Model list/get on /v1: the OpenAI shape unless the caller is an Anthropic client.
+# Model list/get on /v1: the OpenAI shape unless the caller is an Anthropic client (it sends
+# ``anthropic-version``) or a Gemini one (google-genai's default API version is v1; it sends
+# ``x-goog-api-key`` / ``x-goog-api-client``).
 _MODEL_CANDIDATES: tuple[Protocol, ...] = ("OpenAi", "Claude", "Gemini")
 _ANTHROPIC_MODEL_CANDIDATES: tuple[Protocol, ...] = ("Claude", "OpenAi", "Gemini")
+_GEMINI_MODEL_CANDIDATES: tuple[Protocol, ...] = ("Gemini", "OpenAi", "Claude")
+
+
+def model_candidates(headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[Protocol, ...]:
+    """Which list shape a ``GET /v1/models`` caller expects, by the headers its SDK sends."""
+    if "anthropic-version" in headers:
+        return _ANTHROPIC_MODEL_CANDIDATES
+    if "x-goog-api-key" in headers or "x-goog-api-client" in headers or "key" in query:
+        return _GEMINI_MODEL_CANDIDATES
+    return _MODEL_CANDIDATES
 
 
 @dataclass(slots=True)
@@ -311,9 +334,11 @@ def _classify_get(
     if version == "v1":
         if rest == "responses" or (scoped and (rest == "realtime" or rest.startswith("realtime/"))):
             return Entrance("upgrade", RouteKey("GenerateContent", "OpenAi"), provider, scoped)
-        candidates = (
-            _ANTHROPIC_MODEL_CANDIDATES if "anthropic-version" in headers else _MODEL_CANDIDATES
-        )
+        if scoped and rest in _OAUTH_ROUTES:
+            # OAuth / upstream-usage entrances: only OAuth channels serve them (their own
+            # routes take precedence when registered); every other provider answers 501.
+            return Entrance("unsupported", RouteKey("ModelList", "OpenAi"), provider, scoped)
+        candidates = model_candidates(headers, query)
         if rest == "models":
             return Entrance(
                 "model_list",

@@ -4,8 +4,10 @@
 way a scoped list would (first supported candidate protocol: OpenAI, then Claude, then Gemini;
 local tables included), concurrently, read the ids with that protocol's codec and answer in
 the caller's shape — OpenAI's list (Anthropic's when the caller sends ``anthropic-version``),
-Gemini's for ``/v1beta``. A provider that fails (no credential, upstream error, timeout) is
-left out rather than failing the whole list; ids are de-duplicated, first seen kept.
+Gemini's for ``/v1beta``. When a candidate fails (e.g. an OpenAI-compatible list the upstream
+does not serve) the next one is tried; a provider that fails them all (no credential,
+upstream error, timeout) is left out rather than failing the whole list. Ids are
+de-duplicated, first seen kept.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from gatewayctl.dispatch import Local, RouteKey, TransformTo, Unsupported
+from gatewayctl.dispatch import Implementation, Local, RouteKey, TransformTo, Unsupported
 from gatewayctl.errors import GatewayError
 from gatewayctl.gateway.attempt import shaped_body
 from gatewayctl.gateway.entrance import Entrance
@@ -37,30 +39,47 @@ PROVIDER_LIST_TIMEOUT = 30.0
 _CANDIDATES = ("OpenAi", "Claude", "Gemini")
 
 
-async def _provider_models(
-    gw: Gateway, provider: ProviderRuntime, headers: Mapping[str, str], query: Mapping[str, str]
+async def _candidate_models(
+    gw: Gateway,
+    provider: ProviderRuntime,
+    key: RouteKey,
+    impl: Implementation,
+    headers: Mapping[str, str],
 ) -> list[ir.ModelInfo]:
+    dest = impl.destination if isinstance(impl, TransformTo) else key
+    entrance = Entrance("model_list", key, provider.name, True, query={})
+    job = Job(entrance, provider, Principal(None, None), headers, key, impl)
+    call = job.upstream_call(None, route=key if isinstance(impl, Local) else dest)
+    if isinstance(impl, Local):
+        local = provider.channel.local_response(call)
+        if local is None:
+            raise GatewayError("no local model table")
+        status, raw = local.status, json.dumps(local.body).encode()
+    else:
+        answer = await gw.call(job, call, stream=False)
+        raw = shaped_body(provider.channel, call, answer.status, await answer.read())
+        status = answer.status
+    if status >= 400:
+        raise GatewayError(f"upstream status {status}")
+    return resolve(dest.protocol).parse_model_list(json.loads(raw))
+
+
+async def _provider_models(
+    gw: Gateway, provider: ProviderRuntime, headers: Mapping[str, str]
+) -> list[ir.ModelInfo]:
+    """The provider's models by the first candidate that answers (errors: the last one)."""
+    error: Exception | None = None
     for protocol in _CANDIDATES:
         key = RouteKey("ModelList", protocol)  # type: ignore[arg-type]
         impl = provider.dispatch.resolve(key)
         if isinstance(impl, Unsupported):
             continue
-        dest = impl.destination if isinstance(impl, TransformTo) else key
-        entrance = Entrance("model_list", key, provider.name, True, query={})
-        job = Job(entrance, provider, Principal(None, None), headers, key, impl)
-        call = job.upstream_call(None, route=key if isinstance(impl, Local) else dest)
-        if isinstance(impl, Local):
-            local = provider.channel.local_response(call)
-            if local is None:
-                return []
-            status, raw = local.status, json.dumps(local.body).encode()
-        else:
-            answer = await gw.call(job, call, stream=False)
-            raw = shaped_body(provider.channel, call, answer.status, await answer.read())
-            status = answer.status
-        if status >= 400:
-            raise GatewayError(f"upstream status {status}")
-        return resolve(dest.protocol).parse_model_list(json.loads(raw))
+        try:
+            return await _candidate_models(gw, provider, key, impl, headers)
+        except (GatewayError, ValueError) as exc:
+            error = exc
+    if error is not None:
+        raise error
     return []
 
 
@@ -71,7 +90,7 @@ async def merged_model_list(
 
     async def one(provider: ProviderRuntime) -> list[ir.ModelInfo]:
         async with asyncio.timeout(PROVIDER_LIST_TIMEOUT):
-            return await _provider_models(gw, provider, headers, entrance.query)
+            return await _provider_models(gw, provider, headers)
 
     results = await asyncio.gather(*(one(p) for p in providers), return_exceptions=True)
     seen: set[str] = set()

@@ -68,6 +68,8 @@ class Gateway:
         if entrance.provider is None:
             return await models.merged_model_list(self, entrance, headers)
         provider = self.registry.get(entrance.provider)
+        if entrance.kind == "unsupported":
+            return error_response(501, UNSUPPORTED_MESSAGE)
         caller, impl = resolve(provider, entrance)
         if isinstance(impl, Unsupported):
             return error_response(501, UNSUPPORTED_MESSAGE)
