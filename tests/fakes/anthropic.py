@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from tests.fakes.base import BadRequest, FakeUpstream, RecordedRequest, route
+from tests.fakes.openai_chat import chat_completion
 from tests.fakes.plan import (
     Answer,
     Facts,
@@ -64,12 +65,14 @@ _STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool
 
 
 class AnthropicFake(FakeUpstream):
-    """Scriptable fake of ``api.anthropic.com`` (routes: messages, count_tokens, models, model)."""
+    """Scriptable fake of ``api.anthropic.com`` (routes: messages, count_tokens, models, model,
+    and ``chat`` — the OpenAI-compatible ``/v1/chat/completions``)."""
 
     vendor = "anthropic"
     default_keys = (ANTHROPIC_KEY,)
     routes = (
         route("POST", r"/v1/messages", "messages"),
+        route("POST", r"/v1/chat/completions", "chat"),  # Anthropic's OpenAI-compatible layer
         route("POST", r"/v1/messages/count_tokens", "count_tokens"),
         route("GET", r"/v1/models", "models"),
         route("GET", r"/v1/models/(?P<model>.+)", "model"),
@@ -93,7 +96,7 @@ class AnthropicFake(FakeUpstream):
             return self.error(401, "x-api-key header is required")
         if self.keys is not None and req.key not in self.keys:
             return self.error(401, "invalid x-api-key")
-        if not req.headers.get("anthropic-version"):
+        if req.route != "chat" and not req.headers.get("anthropic-version"):
             return self.error(400, "anthropic-version: header is required")
         return None
 
@@ -182,6 +185,10 @@ class AnthropicFake(FakeUpstream):
             "usage": message_usage(plan.usage),
         }
         return json_reply(payload, answer, headers=self._headers())
+
+    def handle_chat(self, req: RecordedRequest, answer: Answer | None) -> Reply:
+        """OpenAI-compatible Chat Completions (the OpenAI SDK sends no anthropic-version)."""
+        return chat_completion(req, answer, headers=self._headers())
 
     def handle_count_tokens(self, req: RecordedRequest, answer: Answer | None) -> Reply:
         body = self._body(req, need_max_tokens=False)

@@ -348,6 +348,12 @@ class FakeUpstream:
         """The vendor's error response for ``status``."""
         raise NotImplementedError
 
+    def error_for(
+        self, req: RecordedRequest, status: int, message: str, param: str | None = None
+    ) -> Reply:
+        """The error body for ``req`` (a fake whose routes differ in error shape overrides it)."""
+        return self.error(status, message, param=param)
+
     def handler(self, route: str) -> Handler:
         """The method answering ``route``: ``handle_<route with . → _>``."""
         return getattr(self, "handle_" + route.replace(".", "_"))  # type: ignore[no-any-return]
@@ -428,7 +434,7 @@ class FakeUpstream:
         try:
             return self.handler(req.route)(req, item)
         except BadRequest as exc:
-            return self.error(exc.status, exc.message, param=exc.param)
+            return self.error_for(req, exc.status, exc.message, exc.param)
 
     async def _send(self, reply: Reply, req: RecordedRequest, receive: Receive, send: Send) -> None:
         watcher = asyncio.ensure_future(_wait_disconnect(receive))

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from tests.fakes.base import BadRequest, FakeUpstream, RecordedRequest, route
+from tests.fakes.openai_chat import chat_completion
 from tests.fakes.plan import (
     Answer,
     Facts,
@@ -116,7 +117,8 @@ def _get(obj: Any, camel: str) -> Any:
 
 
 class GeminiFake(FakeUpstream):
-    """Scriptable fake of ``generativelanguage.googleapis.com`` (routes named by method)."""
+    """Scriptable fake of ``generativelanguage.googleapis.com``: routes named by Gemini method,
+    plus ``openai.chat`` / ``openai.models`` / ``openai.model`` under ``/v1beta/openai``."""
 
     vendor = "gemini"
     default_keys = (GEMINI_KEY,)
@@ -129,6 +131,10 @@ class GeminiFake(FakeUpstream):
         route("POST", _model_re + ":countTokens", "countTokens"),
         route("POST", _model_re + ":embedContent", "embedContent"),
         route("POST", _model_re + ":batchEmbedContents", "batchEmbedContents"),
+        # AI Studio's OpenAI-compatible layer (Bearer key; errors wrapped in a JSON list)
+        route("POST", r"/v1beta/openai/chat/completions", "openai.chat"),
+        route("GET", r"/v1beta/openai/models", "openai.models"),
+        route("GET", r"/v1beta/openai/models/(?P<model>.+)", "openai.model"),
     )
 
     def __init__(
@@ -145,6 +151,10 @@ class GeminiFake(FakeUpstream):
         return req.headers.get("x-goog-api-key") or req.query.get("key") or bearer_token(req)
 
     def authenticate(self, req: RecordedRequest) -> Reply | None:
+        if req.route is not None and req.route.startswith("openai."):
+            if req.key is None or (self.keys is not None and req.key not in self.keys):
+                return self.error_for(req, 400, "API key not valid. Please pass a valid API key.")
+            return None
         if req.key is None:
             return self.error(
                 403,
@@ -210,6 +220,34 @@ class GeminiFake(FakeUpstream):
 
     def not_found(self, req: RecordedRequest) -> Reply:
         return self.error(404, f"Method not found: {req.method} {req.path}")
+
+    def error_for(
+        self, req: RecordedRequest, status: int, message: str, param: str | None = None
+    ) -> Reply:
+        """google.rpc errors; on the OpenAI-compatible routes wrapped in a one-item JSON list,
+        as AI Studio sends them (``[{"error": {…}}]``)."""
+        reply = self.error(status, message)
+        if req.route is not None and req.route.startswith("openai."):
+            reply.json = [reply.json]
+        return reply
+
+    # --- OpenAI-compatible layer --------------------------------------------------------------
+
+    def handle_openai_chat(self, req: RecordedRequest, answer: Answer | None) -> Reply:
+        return chat_completion(req, answer, model_prefix="models/")
+
+    def handle_openai_models(self, req: RecordedRequest, answer: Answer | None) -> Reply:
+        data = [self._openai_model(m) for m in self.models]
+        return json_reply({"object": "list", "data": data}, answer)
+
+    def handle_openai_model(self, req: RecordedRequest, answer: Answer | None) -> Reply:
+        model = req.params["model"].removeprefix("models/")
+        if model not in self.models:
+            return self.error_for(req, 404, f"Model models/{model} not found.")
+        return json_reply(self._openai_model(model), answer)
+
+    def _openai_model(self, model: str) -> dict[str, Any]:
+        return {"id": f"models/{model}", "object": "model", "created": 0, "owned_by": "google"}
 
     def _body(self, req: RecordedRequest) -> dict[str, Any]:
         try:

@@ -69,6 +69,9 @@ def start_server(app: Any, *, host: str = "127.0.0.1", timeout: float = 5.0) -> 
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Hypercorn sets TCP_NODELAY only on sockets it binds itself; accepted sockets inherit it
+    # from this one. Without it, each small stream frame waits ~40 ms for a delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     url = f"http://{host}:{port}"

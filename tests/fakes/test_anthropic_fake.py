@@ -6,6 +6,7 @@ from typing import Any
 
 import anthropic
 import httpx
+import openai
 import pytest
 
 from tests.fakes import Answer, AnthropicFake, Usage
@@ -274,3 +275,22 @@ def test_callable_script_sees_the_request(
         model=MODEL, max_tokens=50, messages=[{"role": "user", "content": "x"}]
     )
     assert message.content[0].text == f"model was {MODEL}"
+
+
+def test_openai_compatible_chat(anthropic_fake: AnthropicFake) -> None:
+    """Anthropic's OpenAI-compatible layer, where the default dispatch sends chat traffic."""
+    client = openai.OpenAI(
+        base_url=anthropic_fake.url + "/v1", api_key=anthropic_fake.key, max_retries=0
+    )
+    done = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "compat"}]
+    )
+    assert done.choices[0].message.content == "echo: compat"
+    assert done.model == MODEL
+    stream = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "compat"}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream) == "echo: compat"
+    request = anthropic_fake.last_request
+    assert request.route == "chat"
+    assert "anthropic-version" not in request.headers

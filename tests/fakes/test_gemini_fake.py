@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+import openai
 import pytest
 from google import genai
 from google.genai import errors, types
@@ -269,3 +270,45 @@ def test_scripted_usage_and_tool_call(client: genai.Client, gemini_fake: GeminiF
         2,
         62,
     )
+
+
+def test_openai_compatible_layer(gemini_fake: GeminiFake) -> None:
+    """AI Studio's ``/v1beta/openai`` layer, where the default dispatch sends chat and models."""
+    client = openai.OpenAI(
+        base_url=gemini_fake.url + "/v1beta/openai", api_key=gemini_fake.key, max_retries=0
+    )
+    done = client.chat.completions.create(
+        model="models/gemini-2.5-flash", messages=[{"role": "user", "content": "compat"}]
+    )
+    assert done.choices[0].message.content == "echo: compat"
+    assert done.model == "gemini-2.5-flash"
+    chunks = list(
+        client.chat.completions.create(
+            model="gemini-2.5-flash",
+            messages=[{"role": "user", "content": "compat"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: compat"
+    assert chunks[-1].usage is not None
+    assert gemini_fake.last_request.headers["authorization"] == f"Bearer {gemini_fake.key}"
+    assert [m.id for m in client.models.list()] == [f"models/{m}" for m in gemini_fake.models]
+    assert client.models.retrieve("gemini-2.5-pro").owned_by == "google"
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.models.retrieve("gemini-nope")
+    assert missing.value.response.json() == [
+        {
+            "error": {
+                "code": 404,
+                "message": "Model models/gemini-nope not found.",
+                "status": "NOT_FOUND",
+            }
+        }
+    ]
+    wrong = openai.OpenAI(
+        base_url=gemini_fake.url + "/v1beta/openai", api_key="wrong", max_retries=0
+    )
+    with pytest.raises(openai.BadRequestError) as rejected:
+        wrong.models.list()
+    assert rejected.value.response.json()[0]["error"]["status"] == "INVALID_ARGUMENT"
