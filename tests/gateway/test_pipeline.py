@@ -1,0 +1,148 @@
+"""The gateway without a server: classify → handle, upstream mocked with pytest-httpx."""
+
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from gatewayctl.dispatch import default_dispatch
+from gatewayctl.gateway.entrance import classify
+from gatewayctl.gateway.pipeline import Gateway, Principal
+from gatewayctl.gateway.recording import Recorder
+from gatewayctl.gateway.response import GatewayResponse
+from gatewayctl.services.snapshot import SnapshotCredential, SnapshotProvider
+from tests.gateway.test_recording import Sink
+
+BASE = "http://127.0.0.1:9"
+CHAT = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hey"}, "finish_reason": "stop"}
+    ],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}
+
+
+class Snap:
+    def __init__(self, *keys: str) -> None:
+        creds = tuple(
+            SnapshotCredential(
+                i + 1, 1, None, "builtin/openai", {"Builtin": {"OpenAi": {"api_key": k}}}, None
+            )
+            for i, k in enumerate(keys)
+        )
+        row = SnapshotProvider(
+            1,
+            "oai",
+            "openai",
+            {"base_url": BASE, "credential_round_robin_enabled": False},
+            default_dispatch("openai"),
+            creds,
+        )
+        self.providers = MappingProxyType({"oai": row})
+        self.statuses = MappingProxyType({})
+
+
+async def run(
+    gateway: Gateway, snap: Snap, rest: str, body: dict[str, Any], **headers: str
+) -> tuple[GatewayResponse, bytes]:
+    entrance = classify(
+        "POST", "v1", rest, provider="oai", headers=headers, body=json.dumps(body).encode()
+    )
+    answer = await gateway.handle(snap, entrance, Principal(1, 2), headers)
+    if answer.stream is None:
+        return answer, answer.body
+    return answer, b"".join([chunk async for chunk in answer.stream])
+
+
+@pytest.fixture
+async def gateway() -> Any:
+    client = httpx.AsyncClient()
+    gw = Gateway(client, Recorder(Sink(), mask_bodies=lambda: False))
+    yield gw
+    await client.aclose()
+
+
+async def test_network_error_fails_over(gateway: Gateway, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(
+        httpx.ConnectError("refused"), match_headers={"authorization": "Bearer sk-one"}
+    )
+    httpx_mock.add_response(match_headers={"authorization": "Bearer sk-two"}, json=CHAT)
+    snap = Snap("sk-one", "sk-two")
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    answer, data = await run(gateway, snap, "chat/completions", body)
+    assert answer.status == 200
+    assert json.loads(data)["choices"][0]["message"]["content"] == "hey"
+    # the first credential cools down for that model only
+    assert [c.id for c in gateway.pool.eligible("oai", "gpt-4o")] == [2]
+    assert [c.id for c in gateway.pool.eligible("oai", "gpt-4o-mini")] == [1, 2]
+
+
+async def test_passthrough_sends_the_callers_bytes(gateway: Gateway, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=CHAT)
+    raw = b'{"model": "gpt-4o",   "messages": [{"role":"user","content":"hi"}], "x_extra": 1}'
+    entrance = classify("POST", "v1", "chat/completions", provider="oai", body=raw)
+    answer = await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
+    assert answer.status == 200
+    sent = httpx_mock.get_requests()[0]
+    assert sent.content == raw
+    assert sent.headers["authorization"] == "Bearer sk-one"
+
+
+async def test_upstream_stream_breaking_mid_way_ends_a_translated_stream_cleanly(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> Any:
+            yield (  # the openai channel serves Messages callers with Responses
+                b"event: response.created\n"
+                b'data: {"type":"response.created","response":{"id":"resp_1","object":'
+                b'"response","created_at":1,"model":"m","status":"in_progress","output":[]}}\n\n'
+                b"event: response.output_text.delta\n"
+                b'data: {"type":"response.output_text.delta","item_id":"msg_1",'
+                b'"output_index":0,"content_index":0,"delta":"par"}\n\n'
+            )
+            raise httpx.ReadError("connection reset")
+
+    httpx_mock.add_response(stream=Broken(), headers={"content-type": "text/event-stream"})
+    body = {
+        "model": "gpt-4o",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+    }
+    answer, data = await run(gateway, Snap("sk-one"), "messages", body)
+    assert answer.status == 200
+    text = data.decode()
+    assert "par" in text
+    assert "event: error" in text  # the Anthropic caller is told, in its own protocol
+
+
+async def test_passthrough_stream_breaking_mid_way_cuts_the_connection(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> Any:
+            yield b'data: {"id":"c","choices":[]}\n\n'
+            raise httpx.ReadError("connection reset")
+
+    httpx_mock.add_response(stream=Broken(), headers={"content-type": "text/event-stream"})
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    entrance = classify(
+        "POST", "v1", "chat/completions", provider="oai", body=json.dumps(body).encode()
+    )
+    answer = await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
+    assert answer.stream is not None
+    received = []
+    with pytest.raises(httpx.ReadError):
+        async for chunk in answer.stream:
+            received.append(chunk)
+    assert received == [b'data: {"id":"c","choices":[]}\n\n']
