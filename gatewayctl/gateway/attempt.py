@@ -87,18 +87,18 @@ class Answer:
                 return
 
     async def read(self) -> bytes:
-        """The whole body (the connection is released)."""
+        """The whole body (the connection is released, the audit row written)."""
         if self.body is not None:
             return self.body
         parts = [self.first] if self.first else []
         iterator = self._body_iter()
-        if iterator is not None:
-            try:
+        try:
+            if iterator is not None:
                 async for chunk in iterator:
                     parts.append(chunk)
-            finally:
-                await self._finish()
-        self.body = b"".join(parts)
+            self.body = b"".join(parts)
+        finally:
+            await self._finish()
         return self.body
 
     async def chunks(self) -> AsyncIterator[bytes]:

@@ -217,9 +217,13 @@ def test_websocket_entrances_answer_426_after_auth(env: GatewayEnv, path: str) -
     assert response.json()["error"]["code"] == "websocket_upgrade_required"
 
 
-@pytest.mark.parametrize("path", ["/oai", "/anything"])
+@pytest.mark.parametrize("path", ["/oai", "/anything", "/oai/"])
 def test_head_on_a_provider_root_is_harmless(env: GatewayEnv, path: str) -> None:
     assert httpx.head(env.url + path, timeout=10).status_code == 200
+
+
+def test_head_on_the_root_is_harmless(env: GatewayEnv) -> None:
+    assert httpx.head(env.url + "/", timeout=10).status_code < 500
 
 
 def test_key_sources(env: GatewayEnv) -> None:
