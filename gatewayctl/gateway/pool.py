@@ -1,6 +1,6 @@
 """The credential pool: who may serve a request, in what order, and what each failure costs.
 
-In-memory health per credential (:mod:`gatewayctl.gateway.health`), the provider → credentials
+In-memory health per credential (:mod:`gatewayctl.health`), the provider → credentials
 membership of the current snapshot, and the selection rules of spec §8.1–§8.2. The pipeline
 drives one request like this::
 
@@ -60,7 +60,7 @@ from typing import Any, Literal, Protocol
 
 from gatewayctl.channels.outcome import Outcome
 from gatewayctl.errors import GatewayError, InvalidInput
-from gatewayctl.gateway.health import (
+from gatewayctl.health import (
     CredentialHealth,
     StatusRecord,
     health_from_row,

@@ -29,9 +29,9 @@ from gatewayctl.catalog import CHANNELS, canonical_channel
 from gatewayctl.channels import Channel, VertexTokenSource, build_channel, default_dispatch_for
 from gatewayctl.dispatch import DispatchTable, default_dispatch
 from gatewayctl.errors import GatewayError, NotFound
-from gatewayctl.gateway.health import StatusRecord, decode_health
 from gatewayctl.gateway.pool import CredentialPool, PoolCredential
 from gatewayctl.gateway.recording import status_row
+from gatewayctl.health import StatusRecord, decode_health
 from gatewayctl.store.models import StatusRow
 
 log = logging.getLogger("gatewayctl.gateway")

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from gatewayctl.gateway.health import StatusRecord
+from gatewayctl.health import StatusRecord
 from gatewayctl.protocols import ir
 from gatewayctl.store.models import StatusRow
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from gatewayctl.channels import build_channel
-from gatewayctl.gateway.health import (
+from gatewayctl.gateway.pool import CredentialPool, PoolCredential
+from gatewayctl.health import (
     CredentialHealth,
     StatusRecord,
     decode_health,
@@ -19,7 +20,6 @@ from gatewayctl.gateway.health import (
     normalize_model,
     timestamp_ms,
 )
-from gatewayctl.gateway.pool import CredentialPool, PoolCredential
 
 T0 = 1_750_000_000_000
 

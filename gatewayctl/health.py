@@ -10,7 +10,10 @@ Storage encoding (``credential_statuses`` row): ``health_kind`` is the kind stri
 kind reads as healthy. ``checked_at`` is written as unix milliseconds; the reader also takes
 ISO-8601 text, a datetime, or seconds.
 
-Pure and clock-free: every time-dependent function takes ``now`` (unix ms).
+Pure and clock-free: every time-dependent function takes ``now`` (unix ms). A leaf module
+(imports nothing of ours), so the service layer and the CLI can show a credential's
+*effective* health (a partial whose cooldowns all ended reads healthy) without importing the
+gateway.
 """
 
 from __future__ import annotations
