@@ -27,15 +27,17 @@ Embeddings (``POST /v1/embeddings``, §5)
 Token counting (``POST /v1/responses/input_tokens``, §9.1)
     ``emit_input_tokens_response(n)``, ``parse_input_tokens_response(body)``.
 
+Reasoning
+    ``reasoning_effort(config)`` — the ``reasoning_effort`` / ``reasoning.effort`` value for an
+    IR reasoning request (both codecs send the same).
+
 Media
-    ``parse_data_uri(uri)``, ``build_data_uri(media_type, data)``,
+    (data URIs and media types are :mod:`gatewayctl.protocols.media`'s)
     ``image_from_url(url, detail)`` / ``image_to_url(part)`` (Chat ``image_url.url`` and
     Responses ``input_image.image_url`` are the same string),
     ``file_from_fields(...)`` / ``file_data_uri(part)``.
 
-Field readers (shared by both codecs' parsers)
-    ``get_str``, ``get_int``, ``get_float``, ``get_bool``, ``get_dict``, ``get_list``: read
-    an optional typed field, raise InvalidInput naming ``where.key`` on a wrong type.
+The typed field readers every codec uses are in :mod:`gatewayctl.protocols.fields`.
 """
 
 from __future__ import annotations
@@ -44,79 +46,18 @@ import base64
 import binascii
 import json
 import struct
-import urllib.parse
 from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-
-# --------------------------------------------------------------------------------------
-# Field readers
-# --------------------------------------------------------------------------------------
-
-
-def _path(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def get_str(obj: dict[str, Any], key: str, where: str = "") -> str | None:
-    """``obj[key]`` if it is a string, None if absent/null; InvalidInput otherwise."""
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise InvalidInput(f"{_path(where, key)} must be a string")
-
-
-def get_int(obj: dict[str, Any], key: str, where: str = "") -> int | None:
-    """An optional integer (a float with an integral value is accepted)."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise InvalidInput(f"{_path(where, key)} must be an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise InvalidInput(f"{_path(where, key)} must be an integer")
-
-
-def get_float(obj: dict[str, Any], key: str, where: str = "") -> float | None:
-    """An optional number (ints are returned as they are)."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{_path(where, key)} must be a number")
-    return value
-
-
-def get_bool(obj: dict[str, Any], key: str, where: str = "") -> bool | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, bool):
-        return value
-    raise InvalidInput(f"{_path(where, key)} must be a boolean")
-
-
-def get_dict(obj: dict[str, Any], key: str, where: str = "") -> dict[str, Any] | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, dict):
-        return value
-    raise InvalidInput(f"{_path(where, key)} must be an object")
-
-
-def get_list(obj: dict[str, Any], key: str, where: str = "") -> list[Any] | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, list):
-        return value
-    raise InvalidInput(f"{_path(where, key)} must be an array")
-
-
-def require_dict(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{where} must be an object")
-    return value
-
+from gatewayctl.protocols.fields import get_dict, get_int, get_list, get_str, require_dict
+from gatewayctl.protocols.media import (
+    build_data_uri,
+    guess_media_type,
+    parse_data_uri,
+    sniff_media_type,
+)
+from gatewayctl.protocols.reasoning import nearest_effort, normalize_effort, requested_effort
 
 # --------------------------------------------------------------------------------------
 # Errors
@@ -504,34 +445,32 @@ def parse_input_tokens_response(body: dict[str, Any]) -> int:
 
 
 # --------------------------------------------------------------------------------------
-# Media: data URIs, images, files
+# Reasoning effort
 # --------------------------------------------------------------------------------------
 
+# The levels every OpenAI reasoning model accepts: an effort derived from another protocol's
+# thinking budget is moved to one of these (``minimal`` and ``xhigh`` exist only on some).
+BUDGET_EFFORTS = ("low", "medium", "high")
 
-def parse_data_uri(uri: str) -> tuple[str, str] | None:
-    """``data:<mime>[;params];base64,<b64>`` → (media_type, base64 data); None if ``uri`` is
-    not a data URI. A non-base64 (percent-encoded) data URI is re-encoded as base64. The
-    media type defaults to ``text/plain`` as RFC 2397 says."""
-    if not uri[:5].lower() == "data:":
+
+def reasoning_effort(config: ir.ReasoningConfig | None) -> str | None:
+    """The OpenAI effort for an IR reasoning request: an effort as sent (normalised, see
+    :mod:`gatewayctl.protocols.reasoning`), else the level of a thinking budget; None when
+    nothing should be sent (no effort, thinking switched off by a budget-only protocol —
+    non-reasoning models reject the field)."""
+    if config is None:
         return None
-    head, sep, payload = uri[5:].partition(",")
-    if not sep:
-        raise InvalidInput("data URI has no ',' separating header and data")
-    params = [p.strip() for p in head.split(";")]
-    media_type = params[0] or "text/plain"
-    if any(p.lower() == "base64" for p in params[1:]):
-        data = "".join(payload.split())
-        try:
-            base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise InvalidInput("data URI: invalid base64 data") from exc
-        return media_type, data
-    raw = urllib.parse.unquote_to_bytes(payload)
-    return media_type, base64.b64encode(raw).decode("ascii")
+    if config.effort:
+        return normalize_effort(config.effort)
+    effort = requested_effort(config)
+    if effort is None or effort == "none":
+        return None
+    return nearest_effort(effort, BUDGET_EFFORTS)
 
 
-def build_data_uri(media_type: str | None, data: str) -> str:
-    return f"data:{media_type or 'application/octet-stream'};base64,{data}"
+# --------------------------------------------------------------------------------------
+# Media: data URIs, images, files
+# --------------------------------------------------------------------------------------
 
 
 def image_from_url(url: str, detail: str | None = None) -> ir.ImagePart:
@@ -546,7 +485,7 @@ def image_from_url(url: str, detail: str | None = None) -> ir.ImagePart:
 def image_to_url(part: ir.ImagePart) -> str:
     """The OpenAI ``url`` string for an image part (data URI for inline data)."""
     if part.data is not None:
-        return build_data_uri(part.media_type or "image/png", part.data)
+        return build_data_uri(part.media_type or sniff_media_type(part.data), part.data)
     if part.url:
         return part.url
     raise InvalidInput("image part has neither url nor data")
@@ -568,7 +507,7 @@ def file_from_fields(
             part.media_type, part.data = parsed
         else:
             part.data = "".join(file_data.split())
-            part.media_type = _guess_media_type(filename)
+            part.media_type = guess_media_type(filename)
     if part.data is None and part.file_id is None and part.url is None:
         raise InvalidInput("file needs file_data, file_id or file_url")
     return part
@@ -578,27 +517,4 @@ def file_data_uri(part: ir.FilePart) -> str | None:
     """The ``file_data`` data URI of a file part with inline data, else None."""
     if part.data is None:
         return None
-    return build_data_uri(part.media_type or _guess_media_type(part.filename), part.data)
-
-
-_EXT_MEDIA = {
-    "pdf": "application/pdf",
-    "txt": "text/plain",
-    "md": "text/markdown",
-    "csv": "text/csv",
-    "json": "application/json",
-    "html": "text/html",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-}
-
-
-def _guess_media_type(filename: str | None) -> str:
-    if filename and "." in filename:
-        return _EXT_MEDIA.get(filename.rsplit(".", 1)[1].lower(), "application/octet-stream")
-    return "application/octet-stream"
+    return build_data_uri(part.media_type or guess_media_type(part.filename), part.data)

@@ -26,7 +26,8 @@ from pydantic import TypeAdapter
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.anthropic import CODEC, EFFORT_BUDGET, budget_to_effort
+from gatewayctl.protocols.anthropic import CODEC
+from gatewayctl.protocols.reasoning import EFFORT_BUDGET, budget_to_effort
 from tests.conftest import FIXTURES
 
 OWN = FIXTURES / "anthropic"
@@ -531,9 +532,8 @@ def test_reasoning_to_thinking(
 
 
 def test_effort_budget_table_round_trips() -> None:
-    for effort in ("low", "medium", "high", "xhigh"):
+    for effort in ("minimal", "low", "medium", "high", "xhigh"):
         assert budget_to_effort(EFFORT_BUDGET[effort]) == effort
-    assert budget_to_effort(EFFORT_BUDGET["minimal"]) == "low"  # Anthropic's floor is 1024
     assert budget_to_effort(0) == "none"
 
 

@@ -83,7 +83,8 @@ def test_multiturn_request_parses_fully() -> None:
     ok, failed = req.messages[2].parts
     assert isinstance(ok, ir.ToolResultPart) and isinstance(failed, ir.ToolResultPart)
     assert (ok.call_id, ok.name, ok.is_error) == ("call_0", "get_weather", False)
-    assert ok.content == [ir.TextPart('{"result": "18C sunny"}')]
+    assert ok.content == [ir.TextPart("18C sunny")]  # the text wrapper is unwrapped
+    assert ok.provider_data == {"gemini": {"response_key": "result"}}
     assert (failed.call_id, failed.is_error) == ("call_1", True)
 
     answer, code, result = req.messages[3].parts
@@ -708,3 +709,156 @@ def test_bad_requests_name_the_field(body, message) -> None:
     with pytest.raises(InvalidInput) as caught:
         CODEC.parse_request(body)
     assert str(caught.value) == message
+
+
+# -- tool-result wrappers, media types, Gemini 3 signatures -------------------------------
+
+
+def _history(result: ir.ToolResultPart, model: str = "gemini-2.5-flash") -> ir.Request:
+    return ir.Request(
+        model=model,
+        messages=[
+            ir.Message("user", [ir.TextPart("weather?")]),
+            ir.Message("assistant", [ir.ToolCallPart("c1", "get_weather", '{"city":"Oslo"}')]),
+            ir.Message("user", [result]),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("response", "text", "is_error"),
+    [
+        ({"result": "18C sunny"}, "18C sunny", False),
+        ({"output": "file contents\n"}, "file contents\n", False),  # Gemini CLI's wrapper
+        ({"error": "permission denied"}, "permission denied", True),
+    ],
+)
+def test_text_wrappers_are_unwrapped_and_written_back_the_same(
+    response: dict[str, Any], text: str, is_error: bool
+) -> None:
+    body = {
+        "contents": [
+            {"role": "user", "parts": [{"text": "go"}]},
+            {"role": "model", "parts": [{"functionCall": {"name": "run", "args": {}}}]},
+            {
+                "role": "user",
+                "parts": [{"functionResponse": {"name": "run", "response": response}}],
+            },
+        ]
+    }
+    req = CODEC.parse_request(body)
+    result = req.messages[2].parts[0]
+    assert isinstance(result, ir.ToolResultPart)
+    assert result.content == [ir.TextPart(text)] and result.is_error is is_error
+    again = CODEC.emit_request(req)
+    assert again["contents"][2]["parts"][0]["functionResponse"]["response"] == response
+
+
+def test_structured_results_stay_json() -> None:
+    body = {
+        "contents": [
+            {"role": "model", "parts": [{"functionCall": {"name": "run", "args": {}}}]},
+            {
+                "role": "user",
+                "parts": [{"functionResponse": {"name": "run", "response": {"a": 1, "b": [2]}}}],
+            },
+        ]
+    }
+    result = CODEC.parse_request(body).messages[1].parts[0]
+    assert isinstance(result, ir.ToolResultPart)
+    assert json.loads(result.content[0].text) == {"a": 1, "b": [2]}  # type: ignore[union-attr]
+
+
+def test_foreign_text_result_round_trips_through_gemini() -> None:
+    result = ir.ToolResultPart("c1", [ir.TextPart("18C sunny")], "get_weather")
+    body = CODEC.emit_request(_history(result))
+    fr = body["contents"][2]["parts"][0]["functionResponse"]
+    assert fr == {"name": "get_weather", "response": {"result": "18C sunny"}}
+    back = CODEC.parse_request(body).messages[2].parts[0]
+    assert isinstance(back, ir.ToolResultPart) and back.content == [ir.TextPart("18C sunny")]
+    error = ir.ToolResultPart("c1", [ir.TextPart("boom")], "get_weather", is_error=True)
+    fr = CODEC.emit_request(_history(error))["contents"][2]["parts"][0]["functionResponse"]
+    assert fr["response"] == {"error": "boom"}
+
+
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [
+        (ir.ImagePart(url="https://example.com/cat.webp"), {"mimeType": "image/webp"}),
+        (ir.ImagePart(url="https://example.com/photo?id=7"), {"mimeType": "image/jpeg"}),
+        (ir.ImagePart(url="https://example.com/a.pdf"), {"mimeType": "image/jpeg"}),
+        (ir.FilePart(url="https://example.com/doc.pdf"), {"mimeType": "application/pdf"}),
+        (ir.FilePart(url="https://example.com/blob"), {}),
+    ],
+)
+def test_url_media_gets_a_mime_type_and_images_stay_images(
+    part: ir.ImagePart | ir.FilePart, expected: dict[str, str]
+) -> None:
+    req = ir.Request(model="gemini-2.5-flash", messages=[ir.Message("user", [part])])
+    body = CODEC.emit_request(req)
+    sdk_validate_request(body)
+    file_data = body["contents"][0]["parts"][0]["fileData"]
+    assert {k: v for k, v in file_data.items() if k == "mimeType"} == expected
+    back = CODEC.parse_request(body).messages[0].parts[0]
+    assert type(back) is type(part) and back.url == part.url
+
+
+def test_inline_image_without_media_type_is_sniffed() -> None:
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    for part in (ir.ImagePart(data=png), ir.ImagePart(url=f"data:;base64,{png}")):
+        req = ir.Request(model="m", messages=[ir.Message("user", [part])])
+        inline = CODEC.emit_request(req)["contents"][0]["parts"][0]["inlineData"]
+        assert inline == {"mimeType": "image/png", "data": png}
+    jpeg = ir.ImagePart(url="data:image/jpeg;base64,/9j/4AAQ")
+    req = ir.Request(model="m", messages=[ir.Message("user", [jpeg])])
+    inline = CODEC.emit_request(req)["contents"][0]["parts"][0]["inlineData"]
+    assert inline == {"mimeType": "image/jpeg", "data": "/9j/4AAQ"}
+
+
+def _foreign_tool_history(model: str, signature: str | None = None) -> ir.Request:
+    first = ir.ToolCallPart("c1", "read", '{"path":"a"}')
+    if signature:
+        first.provider_data = {"gemini": {"thoughtSignature": signature}}
+    second = ir.ToolCallPart("c2", "read", '{"path":"b"}')
+    return ir.Request(
+        model=model,
+        messages=[
+            ir.Message("user", [ir.TextPart("read a and b")]),
+            ir.Message("assistant", [ir.TextPart("Reading."), first, second]),
+            ir.Message(
+                "user",
+                [
+                    ir.ToolResultPart("c1", [ir.TextPart("A")], "read"),
+                    ir.ToolResultPart("c2", [ir.TextPart("B")], "read"),
+                ],
+            ),
+            ir.Message("assistant", [ir.ToolCallPart("c3", "read", '{"path":"c"}')]),
+            ir.Message("user", [ir.ToolResultPart("c3", [ir.TextPart("C")], "read")]),
+        ],
+    )
+
+
+def _signatures(body: dict[str, Any]) -> list[list[str | None]]:
+    return [
+        [p.get("thoughtSignature") for p in c["parts"] if "functionCall" in p]
+        for c in body["contents"]
+        if c["role"] == "model"
+    ]
+
+
+def test_gemini3_history_without_signatures_gets_the_bypass_on_each_turns_first_call() -> None:
+    body = CODEC.emit_request(_foreign_tool_history("gemini-3-pro-preview"))
+    sdk_validate_request(body)
+    skip = "skip_thought_signature_validator"
+    assert _signatures(body) == [[skip, None], [skip]]
+    assert "thoughtSignature" not in body["contents"][1]["parts"][0]  # the text part
+
+
+def test_real_signatures_are_kept_and_older_models_get_no_bypass() -> None:
+    body = CODEC.emit_request(_foreign_tool_history("gemini-3-flash-preview", "c2lnLTE="))
+    assert _signatures(body) == [["c2lnLTE=", None], ["skip_thought_signature_validator"]]
+    for model in ("gemini-2.5-pro", "gemini-2.0-flash", "some-custom-model", ""):
+        assert _signatures(CODEC.emit_request(_foreign_tool_history(model))) == [
+            [None, None],
+            [None],
+        ]

@@ -10,7 +10,7 @@ import pytest
 from openai.types import CreateEmbeddingResponse, Model
 
 from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import fields, ir, media
 from gatewayctl.protocols import openai_common as oc
 from tests.conftest import RECORDED
 
@@ -243,17 +243,20 @@ def test_input_tokens_shape() -> None:
 
 
 def test_data_uri() -> None:
-    assert oc.parse_data_uri("data:image/png;base64,iVBORw0KGgo=") == ("image/png", "iVBORw0KGgo=")
-    assert oc.parse_data_uri("https://x/y.png") is None
-    assert oc.parse_data_uri("data:,hello%20world") == (
+    assert media.parse_data_uri("data:image/png;base64,iVBORw0KGgo=") == (
+        "image/png",
+        "iVBORw0KGgo=",
+    )
+    assert media.parse_data_uri("https://x/y.png") is None
+    assert media.parse_data_uri("data:,hello%20world") == (
         "text/plain",
         base64.b64encode(b"hello world").decode(),
     )
     with pytest.raises(InvalidInput, match="base64"):
-        oc.parse_data_uri("data:image/png;base64,***")
+        media.parse_data_uri("data:image/png;base64,***")
     with pytest.raises(InvalidInput, match="separat"):
-        oc.parse_data_uri("data:image/png;base64")
-    assert oc.build_data_uri("image/jpeg", "AAAA") == "data:image/jpeg;base64,AAAA"
+        media.parse_data_uri("data:image/png;base64")
+    assert media.build_data_uri("image/jpeg", "AAAA") == "data:image/jpeg;base64,AAAA"
 
 
 def test_image_and_file_helpers() -> None:
@@ -279,12 +282,12 @@ def test_image_and_file_helpers() -> None:
 
 def test_field_readers() -> None:
     body = {"s": "x", "i": 3, "f": 2.0, "b": True, "bad": [1]}
-    assert oc.get_str(body, "s") == "x"
-    assert oc.get_int(body, "f") == 2
-    assert oc.get_float(body, "i") == 3
-    assert oc.get_bool(body, "b") is True
-    assert oc.get_str(body, "missing") is None
+    assert fields.get_str(body, "s") == "x"
+    assert fields.get_int(body, "f") == 2
+    assert fields.get_float(body, "i") == 3
+    assert fields.get_bool(body, "b") is True
+    assert fields.get_str(body, "missing") is None
     with pytest.raises(InvalidInput, match="req.bad must be a string"):
-        oc.get_str(body, "bad", "req")
+        fields.get_str(body, "bad", "req")
     with pytest.raises(InvalidInput, match="must be an integer"):
-        oc.get_int(body, "b")
+        fields.get_int(body, "b")

@@ -81,35 +81,11 @@ def project_part(part: ir.Part, a: str, b: str) -> Any:
     if isinstance(part, ir.ToolResultPart):
         content = [project_part(p, a, b) for p in part.content]
         content = [c for c in content if c is not None]
-        if "gemini" in (a, b):
-            content = [_unwrap_gemini_result(c) for c in content]
         flag = part.is_error if both("tool_result_error", a, b) else None
         if flag is None:
             content = _strip_error_prefix(content)
         return ("result", part.call_id, content, flag)
     return None  # reasoning: family-specific, kept only within a family
-
-
-def _unwrap_gemini_result(item: Any) -> Any:
-    """The gemini codec wraps a text result as ``{"result": text}`` (``{"error": text}`` for an
-    error) on emit but does not unwrap its own wrapper on parse (reported to its owner; see
-    test_gemini_result_wrapper_round_trip), so compare through the wrapper."""
-    if item[0] != "text":
-        return item
-    try:
-        doc = json.loads(item[1])
-    except ValueError:
-        return item
-    while isinstance(doc, dict) and len(doc) == 1 and set(doc) <= {"result", "error"}:
-        value = next(iter(doc.values()))
-        if not isinstance(value, str):
-            break
-        text = value.removeprefix("Error: ")
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            return ("text", text)
-    return ("text", json.dumps(doc)) if not isinstance(doc, str) else ("text", doc)
 
 
 def _strip_error_prefix(content: list[Any]) -> list[Any]:
@@ -253,11 +229,6 @@ def test_there_are_fixtures_for_every_protocol() -> None:
     assert {a for a, _ in FIXTURES} == ALL
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gemini codec: functionResponse {'result': text} is not unwrapped on parse, so a "
-    "text tool result sent through Gemini comes back as JSON text (reported)",
-)
 def test_gemini_result_wrapper_round_trip() -> None:
     req = ir.Request(
         model="m",

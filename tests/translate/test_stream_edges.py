@@ -74,9 +74,40 @@ def test_error_as_first_upstream_event(dst: str) -> None:
     out = tr.feed(raw) + tr.close()
     assert tr.tap.error_before_start
     assert tr.tap.error is not None and tr.tap.error.status == 404
-    assert tr.tap.response_id  # the upstream's start is remembered even though it was dropped
+    assert tr.tap.response_id is None  # no start was invented for the failed stream
     judged = STREAM_JUDGES[dst](out)
     assert judged.error is not None
+
+
+FIRST_EVENT_ERRORS: dict[str, tuple[str | None, dict[str, object]]] = {
+    "openai_chat": (None, {"error": {"message": "slow down", "type": "rate_limit_exceeded"}}),
+    "openai_responses": (
+        "error",
+        {"type": "error", "code": "rate_limit_exceeded", "message": "slow down"},
+    ),
+    "anthropic": (
+        "error",
+        {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}},
+    ),
+    "gemini": (
+        None,
+        {"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}},
+    ),
+}
+
+
+@pytest.mark.parametrize("src", PROTOCOLS)
+def test_no_decoder_invents_a_start_before_a_first_event_error(src: str) -> None:
+    """Every decoder reports an error that is the first event alone, so the gateway (having
+    sent nothing) can answer with a real HTTP status instead of a 200 stream."""
+    from gatewayctl.protocols.base import WireEvent
+    from gatewayctl.protocols.registry import get_codec
+
+    name, data = FIRST_EVENT_ERRORS[src]
+    decoder = get_codec(src).stream_decoder()
+    events = decoder.feed(WireEvent(data, name)) + decoder.finish()
+    assert len(events) == 1 and isinstance(events[0], ir.StreamError), events
+    assert events[0].error.kind == "rate_limit" and "slow down" in events[0].error.message
 
 
 @pytest.mark.parametrize("dst", PROTOCOLS)

@@ -14,22 +14,16 @@ from typing import Any
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.anthropic import request_emit, request_parse
 from gatewayctl.protocols.anthropic import response as bodies
-from gatewayctl.protocols.anthropic.request_emit import (
-    DEFAULT_MAX_TOKENS,
-    EFFORT_BUDGET,
-    budget_to_effort,
-)
+from gatewayctl.protocols.anthropic.request_emit import DEFAULT_MAX_TOKENS
 from gatewayctl.protocols.anthropic.stream import AnthropicStreamDecoder, AnthropicStreamEncoder
 from gatewayctl.protocols.base import EncoderOptions
 
 __all__ = [
     "CODEC",
     "DEFAULT_MAX_TOKENS",
-    "EFFORT_BUDGET",
     "AnthropicCodec",
     "AnthropicStreamDecoder",
     "AnthropicStreamEncoder",
-    "budget_to_effort",
 ]
 
 

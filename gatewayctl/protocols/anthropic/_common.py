@@ -15,25 +15,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import count_or_none
 
 FAMILY = "anthropic"
 
 # --------------------------------------------------------------------------------------
 # small readers
 # --------------------------------------------------------------------------------------
-
-
-def as_int(value: Any) -> int | None:
-    """An int from the wire, or None (bools and non-numbers are not counts)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def anthropic_data(obj: ir.ProviderData) -> dict[str, Any]:
@@ -56,12 +45,6 @@ def with_cache_control(block: dict[str, Any], pd: ir.ProviderData) -> dict[str, 
     return block
 
 
-def require_dict(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{where}: must be an object")
-    return value
-
-
 # --------------------------------------------------------------------------------------
 # usage
 # --------------------------------------------------------------------------------------
@@ -69,17 +52,17 @@ def require_dict(value: Any, where: str) -> dict[str, Any]:
 
 def usage_from_wire(u: Mapping[str, Any]) -> ir.Usage:
     """Anthropic usage → IR usage (input = input + cache reads + cache writes)."""
-    inp = as_int(u.get("input_tokens"))
-    cache_read = as_int(u.get("cache_read_input_tokens"))
-    cache_write = as_int(u.get("cache_creation_input_tokens"))
+    inp = count_or_none(u.get("input_tokens"))
+    cache_read = count_or_none(u.get("cache_read_input_tokens"))
+    cache_write = count_or_none(u.get("cache_creation_input_tokens"))
     total_in: int | None = None
     if inp is not None or cache_read is not None or cache_write is not None:
         total_in = (inp or 0) + (cache_read or 0) + (cache_write or 0)
     details = u.get("output_tokens_details")
-    reasoning = as_int(details.get("thinking_tokens")) if isinstance(details, dict) else None
+    reasoning = count_or_none(details.get("thinking_tokens")) if isinstance(details, dict) else None
     return ir.Usage(
         input_tokens=total_in,
-        output_tokens=as_int(u.get("output_tokens")),
+        output_tokens=count_or_none(u.get("output_tokens")),
         cache_read_tokens=cache_read,
         cache_creation_tokens=cache_write,
         reasoning_tokens=reasoning,
@@ -287,34 +270,6 @@ def input_to_arguments(value: Any) -> str:
     if value is None:
         return ""
     return json.dumps(value, ensure_ascii=False)
-
-
-_MAGIC = (
-    ("iVBORw0KGgo", "image/png"),
-    ("/9j/", "image/jpeg"),
-    ("R0lGOD", "image/gif"),
-    ("UklGR", "image/webp"),
-    ("JVBERi", "application/pdf"),
-)
-
-
-def sniff_media_type(data: str, default: str = "image/png") -> str:
-    """The media type of base64 data from its first bytes (Anthropic requires one)."""
-    for prefix, media in _MAGIC:
-        if data.startswith(prefix):
-            return media
-    return default
-
-
-def split_data_url(url: str) -> tuple[str | None, str] | None:
-    """``data:<mime>;base64,<b64>`` → (mime, b64); None when ``url`` is not a base64 data URL."""
-    if not url.startswith("data:"):
-        return None
-    head, sep, payload = url[5:].partition(",")
-    if not sep or not head.endswith(";base64"):
-        return None
-    mime = head[: -len(";base64")].split(";")[0] or None
-    return mime, payload
 
 
 def b64encode_text(text: str) -> str:

@@ -21,15 +21,11 @@ translated conversation commonly gets wrong (protocols.md §7.11):
 Reasoning: ``enabled=False`` or effort ``none`` → ``{"type":"disabled"}``; an Anthropic
 ``adaptive`` request round-trips as adaptive (+ ``output_config.effort``); otherwise
 ``{"type":"enabled","budget_tokens":B}`` with B the explicit budget (floored at Anthropic's
-minimum of 1024; a dynamic ``-1`` budget counts as "medium") or, from an effort,
-:data:`EFFORT_BUDGET` (CPA's table, floored at 1024); no effort and no budget means medium:
-
-    effort → budget:  minimal 1024 · low 1024 · medium 8192 · high 24576 · xhigh/max 32768
-    budget → effort:  ≤1024 low · ≤8192 medium · ≤24576 high · above xhigh · 0 none
-
-(the reverse row is :func:`budget_to_effort`, for emitters of effort-only protocols).
-``output_config.effort`` is sent only when the request came from an Anthropic client (it is
-rejected by models without the effort feature).
+minimum of 1024; a dynamic ``-1`` budget counts as "medium") or, from an effort, the shared
+table of :mod:`gatewayctl.protocols.reasoning` floored at 1024 (``minimal`` is 1024, ``max``
+32768); no effort and no budget means medium. ``output_config.effort`` is sent when the
+request came from an Anthropic client, or with adaptive thinking (it is rejected by models
+without the effort feature).
 
 ``max_tokens`` is required: when absent it is :data:`DEFAULT_MAX_TOKENS` (8192), or budget + 4096
 with a larger thinking budget, or :data:`ADAPTIVE_MAX_TOKENS` (32000) with adaptive thinking.
@@ -49,29 +45,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.anthropic._common import (
     anthropic_data,
     arguments_to_input,
     b64decode_text,
-    sniff_media_type,
-    split_data_url,
     tool_id,
     with_cache_control,
 )
+from gatewayctl.protocols.media import parse_data_uri, sniff_media_type
+from gatewayctl.protocols.reasoning import effort_to_budget, nearest_effort, normalize_effort
 
 DEFAULT_MAX_TOKENS = 8192
 ADAPTIVE_MAX_TOKENS = 32000
 MIN_THINKING_BUDGET = 1024
-EFFORT_BUDGET: dict[str, int] = {
-    "minimal": 1024,
-    "low": 1024,
-    "medium": 8192,
-    "high": 24576,
-    "xhigh": 32768,
-    "max": 32768,
-}
-_ANTHROPIC_EFFORTS = ("low", "medium", "high", "xhigh", "max")
+_ANTHROPIC_EFFORTS = ("low", "medium", "high", "xhigh")
 
 # Fields the count_tokens endpoint accepts (everything else is rejected there).
 COUNT_FIELDS = (
@@ -89,19 +78,6 @@ COUNT_FIELDS = (
 )
 
 Block = dict[str, Any]
-
-
-def budget_to_effort(budget: int) -> str:
-    """A thinking budget → the nearest effort level (CPA thresholds)."""
-    if budget <= 0:
-        return "none"
-    if budget <= 1024:
-        return "low"
-    if budget <= 8192:
-        return "medium"
-    if budget <= 24576:
-        return "high"
-    return "xhigh"
 
 
 def emit_request(req: ir.Request) -> dict[str, Any]:
@@ -240,7 +216,7 @@ def _emit_thinking(req: ir.Request, pd: dict[str, Any]) -> dict[str, Any] | None
     cfg = req.reasoning
     if cfg is None:
         return None
-    if cfg.enabled is False or cfg.effort == "none":
+    if cfg.enabled is False or normalize_effort(cfg.effort) == "none":
         return {"type": "disabled"}
     ttype = pd.get("thinking_type")
     out: dict[str, Any]
@@ -252,7 +228,7 @@ def _emit_thinking(req: ir.Request, pd: dict[str, Any]) -> dict[str, Any] | None
         out = {"type": "enabled", "budget_tokens": max(MIN_THINKING_BUDGET, cfg.budget_tokens)}
     elif cfg.effort is not None or cfg.enabled or cfg.budget_tokens is not None:
         # an effort, a bare "on", or a dynamic budget (Gemini's -1): budget from the table
-        budget = EFFORT_BUDGET.get(cfg.effort or "medium", EFFORT_BUDGET["medium"])
+        budget = max(MIN_THINKING_BUDGET, effort_to_budget(cfg.effort))
         out = {"type": "enabled", "budget_tokens": budget}
     else:
         return None  # e.g. only Gemini includeThoughts / a Responses summary mode
@@ -269,11 +245,9 @@ def _emit_output_config(
     if isinstance(effort, str):
         out["effort"] = effort
     elif thinking is not None and thinking.get("type") == "adaptive" and req.reasoning:
-        level = req.reasoning.effort
-        if level in _ANTHROPIC_EFFORTS:
-            out["effort"] = level
-        elif level == "minimal":
-            out["effort"] = "low"
+        level = normalize_effort(req.reasoning.effort)
+        if level is not None and level != "none":
+            out["effort"] = nearest_effort(level, _ANTHROPIC_EFFORTS)
     fmt = req.response_format
     if fmt is not None and fmt.kind == "json_schema" and fmt.schema is not None:
         out["format"] = {"type": "json_schema", "schema": fmt.schema}
@@ -377,10 +351,10 @@ def _emit_media(part: ir.ImagePart | ir.FilePart) -> Block | None:
     if url and url.startswith("data:"):
         data, url = url, None
     if data and data.startswith("data:"):
-        split = split_data_url(data)
-        if split is None:
+        inline = _data_uri(data)
+        if inline is None:
             return None
-        media, data = (split[0] or media).lower(), split[1]
+        media, data = inline[0].lower(), inline[1]
     if not media and data:
         media = sniff_media_type(data, "")
     if part.file_id:
@@ -420,25 +394,26 @@ def _emit_media(part: ir.ImagePart | ir.FilePart) -> Block | None:
 
 
 def _image_source(url: str | None, data: str | None, media_type: str | None) -> Block | None:
+    inline = _data_uri(data or url or "")
+    if inline is not None:
+        media_type, data = inline
     if data:
-        split = split_data_url(data)
-        if split is not None:
-            media_type, data = split[0] or media_type, split[1]
         return {
             "type": "base64",
             "media_type": media_type or sniff_media_type(data),
             "data": data,
         }
     if url:
-        split = split_data_url(url)
-        if split is not None:
-            return {
-                "type": "base64",
-                "media_type": split[0] or media_type or sniff_media_type(split[1]),
-                "data": split[1],
-            }
         return {"type": "url", "url": url}
     return None
+
+
+def _data_uri(value: str) -> tuple[str, str] | None:
+    """(media type, base64) of a data URI; None for anything else or a malformed one."""
+    try:
+        return parse_data_uri(value)
+    except InvalidInput:
+        return None
 
 
 def _emit_tool_result(part: ir.ToolResultPart) -> Block:

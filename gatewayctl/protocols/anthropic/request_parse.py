@@ -34,12 +34,11 @@ from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.anthropic._common import (
     FAMILY,
-    as_int,
     b64encode_text,
     cache_control_pd,
     input_to_arguments,
-    require_dict,
 )
+from gatewayctl.protocols.fields import count_or_none, get_float, get_int, require_dict
 
 # Top-level fields replayed verbatim to an Anthropic upstream only.
 PASSTHROUGH_FIELDS = (
@@ -76,10 +75,10 @@ def parse_request(body: Any, *, count: bool = False) -> ir.Request:
     req.tool_choice, req.parallel_tool_calls = _parse_tool_choice(body.get("tool_choice"))
     if not count:
         req.stream = body.get("stream") is True
-        req.max_output_tokens = _opt_int(body, "max_tokens")
+        req.max_output_tokens = get_int(body, "max_tokens")
         req.temperature = _opt_number(body, "temperature")
         req.top_p = _opt_number(body, "top_p")
-        req.top_k = _opt_int(body, "top_k")
+        req.top_k = get_int(body, "top_k")
         req.stop = _opt_str_list(body, "stop_sequences")
         req.user = _parse_user(body.get("metadata"))
 
@@ -99,23 +98,9 @@ def parse_request(body: Any, *, count: bool = False) -> ir.Request:
 # --------------------------------------------------------------------------------------
 
 
-def _opt_int(body: dict[str, Any], key: str) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    number = as_int(value)
-    if number is None:
-        raise InvalidInput(f"{key}: must be an integer")
-    return number
-
-
 def _opt_number(body: dict[str, Any], key: str) -> float | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{key}: must be a number")
-    return float(value)
+    value = get_float(body, key)
+    return None if value is None else float(value)
 
 
 def _opt_str_list(body: dict[str, Any], key: str) -> list[str]:
@@ -419,7 +404,7 @@ def _parse_reasoning(body: dict[str, Any], pd: dict[str, Any]) -> ir.ReasoningCo
         thinking = require_dict(thinking, "thinking")
         ttype = thinking.get("type")
         if ttype == "enabled":
-            budget = as_int(thinking.get("budget_tokens"))
+            budget = count_or_none(thinking.get("budget_tokens"))
             if budget is None:
                 raise InvalidInput("thinking.budget_tokens: required integer when type is enabled")
             cfg.enabled, cfg.budget_tokens = True, budget

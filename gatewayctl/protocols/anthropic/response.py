@@ -26,12 +26,10 @@ from gatewayctl.protocols.anthropic._common import (
     KIND_STATUS,
     anthropic_data,
     arguments_to_input,
-    as_int,
     error_object,
     input_to_arguments,
     kind_from_status,
     message_id,
-    require_dict,
     stop_from_wire,
     stop_to_wire,
     tool_id,
@@ -39,6 +37,7 @@ from gatewayctl.protocols.anthropic._common import (
     usage_to_wire,
 )
 from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.fields import count_or_none, require_dict
 
 # --------------------------------------------------------------------------------------
 # messages
@@ -215,7 +214,7 @@ def emit_error(error: ir.ErrorInfo) -> tuple[int, dict[str, Any]]:
 
 def parse_count_response(body: Any) -> int:
     body = require_dict(body, "count_tokens response")
-    count = as_int(body.get("input_tokens"))
+    count = count_or_none(body.get("input_tokens"))
     if count is None:
         raise InvalidInput("input_tokens: a count_tokens response needs an integer input_tokens")
     return count
@@ -240,8 +239,8 @@ def parse_model(body: Any) -> ir.ModelInfo:
         id=model_id,
         display_name=name if isinstance(name, str) else None,
         created=_parse_time(body.get("created_at")),
-        input_token_limit=as_int(body.get("max_input_tokens")),
-        output_token_limit=as_int(body.get("max_tokens")),
+        input_token_limit=count_or_none(body.get("max_input_tokens")),
+        output_token_limit=count_or_none(body.get("max_tokens")),
     )
 
 

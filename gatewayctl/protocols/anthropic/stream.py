@@ -13,7 +13,8 @@ server-tool blocks that carry no text. So the decoder:
 * reports usage as IR snapshots: ``message_start`` input counts on :class:`ir.StreamStart`, the
   cumulative ``message_delta`` usage (merged over ``message_start``) as :class:`ir.UsageUpdate`
   and on :class:`ir.StreamEnd`;
-* turns ``event: error`` into :class:`ir.StreamError` and then ignores the rest.
+* turns ``event: error`` into :class:`ir.StreamError` and then ignores the rest (an error that
+  comes first is reported alone: no stream start is invented for it).
 
 Encoder (IR → Anthropic SSE for an Anthropic client). It writes what the SDK's
 ``MessageStream`` accumulates: ``message_start`` (usage.input_tokens from the StreamStart usage,
@@ -113,8 +114,7 @@ class AnthropicStreamDecoder:
             self._on_message_delta(data, out)
         elif etype == "message_stop":
             self._end(out)
-        elif etype == "error":
-            self._ensure_started(out)
+        elif etype == "error":  # alone when it comes first: no message_start is invented
             out.append(ir.StreamError(_stream_error(data.get("error"))))
             self._done = True
         return out  # ping and unknown events produce nothing

@@ -7,8 +7,9 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.gemini import request, response
-from gatewayctl.protocols.gemini.common import get, require_dict
+from gatewayctl.protocols.gemini.common import get
 from gatewayctl.protocols.gemini.stream import GeminiStreamDecoder, GeminiStreamEncoder
 
 

@@ -36,8 +36,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import fields, ir
 
 FAMILY = "gemini"
 
@@ -78,70 +77,28 @@ def known_key(key: str, names: set[str]) -> bool:
 
 
 def get_dict(obj: dict[str, Any], key: str, where: str) -> dict[str, Any] | None:
-    value = get(obj, key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{where}.{key} must be an object")
-    return value
+    return fields.as_dict(get(obj, key), fields.path(where, key))
 
 
 def get_list(obj: dict[str, Any], key: str, where: str) -> list[Any] | None:
-    value = get(obj, key)
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise InvalidInput(f"{where}.{key} must be an array")
-    return value
+    return fields.as_list(get(obj, key), fields.path(where, key))
 
 
 def get_str(obj: dict[str, Any], key: str, where: str) -> str | None:
-    value = get(obj, key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"{where}.{key} must be a string")
-    return value
+    return fields.as_str(get(obj, key), fields.path(where, key))
 
 
 def get_int(obj: dict[str, Any], key: str, where: str) -> int | None:
     """An integer field; Google's JSON writes int64 values as strings, both are accepted."""
-    value = get(obj, key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise InvalidInput(f"{where}.{key} must be an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    raise InvalidInput(f"{where}.{key} must be an integer")
+    return fields.as_int(get(obj, key), fields.path(where, key), int_strings=True)
 
 
 def get_float(obj: dict[str, Any], key: str, where: str) -> float | None:
-    value = get(obj, key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{where}.{key} must be a number")
-    return value
+    return fields.as_float(get(obj, key), fields.path(where, key))
 
 
 def get_bool(obj: dict[str, Any], key: str, where: str) -> bool | None:
-    value = get(obj, key)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise InvalidInput(f"{where}.{key} must be a boolean")
-    return value
-
-
-def require_dict(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{where} must be an object")
-    return value
+    return fields.as_bool(get(obj, key), fields.path(where, key))
 
 
 def strip_model_prefix(name: str) -> str:
@@ -287,14 +244,7 @@ def stop_to_gemini(stop: ir.StopReason | None) -> str:
 
 
 def _count(meta: dict[str, Any], key: str) -> int | None:
-    value = get(meta, key)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    return fields.count_or_none(get(meta, key))
 
 
 def usage_from_gemini(meta: Any) -> ir.Usage | None:

@@ -25,12 +25,12 @@
   ``enabled=True`` without budget, n > 0 → ``budget_tokens=n``; ``thinkingLevel`` → ``effort``
   (lower-case); ``includeThoughts`` → ``include_thoughts`` (absent = False on Gemini).
 * ``thinkingConfig`` emit (:func:`thinking_config`): an explicit budget → ``thinkingBudget``; an
-  effort → ``thinkingLevel`` for Gemini 3+ (and unrecognised model names), else a budget
-  (minimal 512, low 1024, medium 8192, high 24576, xhigh 32768 — CPA's table, capped at 24576
-  for non-Pro models); thinking off → ``thinkingBudget: 0`` (Gemini ≤2.x, or an explicit budget
-  0 for an unrecognised model name) or the lowest level (Gemini 3 cannot switch thinking off:
-  ``LOW`` for Pro, ``MINIMAL`` otherwise); on without a size → ``thinkingBudget: -1``
-  (dynamic). ``includeThoughts`` is sent as asked, and defaults to true when another protocol
+  effort → ``thinkingLevel`` for Gemini 3+ (and unrecognised model names; the nearest level
+  the model knows: ``xhigh`` is ``HIGH``, Pro has only ``LOW``/``HIGH``), else a budget from
+  :mod:`gatewayctl.protocols.reasoning` (capped at 24576 for non-Pro models); thinking off →
+  ``thinkingBudget: 0`` (Gemini ≤2.x, or an explicit budget 0 for an unrecognised model name)
+  or the lowest level (Gemini 3 cannot switch thinking off: ``LOW`` for Pro, ``MINIMAL``
+  otherwise); on without a size → ``thinkingBudget: -1`` (dynamic). ``includeThoughts`` is sent as asked, and defaults to true when another protocol
   asked for reasoning, so its client gets to see the thinking.
 """
 
@@ -41,6 +41,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     get_bool,
@@ -52,13 +53,13 @@ from gatewayctl.protocols.gemini.common import (
     is_key,
     known_key,
     own,
-    require_dict,
 )
 from gatewayctl.protocols.gemini.schema import (
     from_gemini_schema,
     function_parameters,
     to_gemini_schema,
 )
+from gatewayctl.protocols.reasoning import effort_to_budget, nearest_effort, normalize_effort
 
 _GEN_KNOWN = {
     "temperature",
@@ -305,8 +306,10 @@ def emit_generation_config(request: ir.Request, pd: dict[str, Any]) -> dict[str,
     return gen
 
 
-_EFFORT_BUDGET = {"minimal": 512, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 32768}
 _FLASH_MAX_BUDGET = 24576
+# thinkingLevel values: Gemini 3 Pro knows LOW and HIGH, the others also MINIMAL and MEDIUM
+_PRO_LEVELS = ("low", "high")
+_LEVELS = ("minimal", "low", "medium", "high")
 _OLD_MODEL = re.compile(r"gemini-(?:1|2)(?:[.-]|$)")
 _NEW_MODEL = re.compile(r"gemini-(?:[3-9]|\d{2,})(?:[.-]|$)")
 
@@ -316,15 +319,20 @@ def uses_thinking_level(model: str) -> bool:
     return not _OLD_MODEL.search(model.lower())
 
 
+def is_gemini3_or_later(model: str) -> bool:
+    """A model name that is recognisably Gemini 3 or later (unknown names are not)."""
+    return bool(_NEW_MODEL.search(model.lower()))
+
+
 def thinking_config(reasoning: ir.ReasoningConfig, model: str) -> dict[str, Any]:
     """IR reasoning as ``thinkingConfig`` (mapping in the module docstring)."""
     out: dict[str, Any] = {}
     level = uses_thinking_level(model)
     pro = "pro" in model.lower()
-    effort = (reasoning.effort or "").lower() or None
+    effort = normalize_effort(reasoning.effort)
     off = reasoning.enabled is False or effort == "none" or reasoning.budget_tokens == 0
     if off:
-        if level and (_NEW_MODEL.search(model.lower()) or reasoning.budget_tokens is None):
+        if level and (is_gemini3_or_later(model) or reasoning.budget_tokens is None):
             out["thinkingLevel"] = "LOW" if pro else "MINIMAL"
         else:
             out["thinkingBudget"] = 0
@@ -332,9 +340,9 @@ def thinking_config(reasoning: ir.ReasoningConfig, model: str) -> dict[str, Any]
         out["thinkingBudget"] = reasoning.budget_tokens
     elif effort is not None:
         if level:
-            out["thinkingLevel"] = effort.upper()
+            out["thinkingLevel"] = nearest_effort(effort, _PRO_LEVELS if pro else _LEVELS).upper()
         else:
-            budget = _EFFORT_BUDGET.get(effort, _EFFORT_BUDGET["medium"])
+            budget = effort_to_budget(effort)
             out["thinkingBudget"] = budget if pro else min(budget, _FLASH_MAX_BUDGET)
     elif reasoning.enabled:
         out["thinkingBudget"] = -1

@@ -20,13 +20,13 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.gemini.common import (
     get,
     get_dict,
     get_int,
     get_list,
     get_str,
-    require_dict,
     strip_model_prefix,
 )
 

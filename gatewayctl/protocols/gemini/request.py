@@ -32,7 +32,11 @@ Emitting (protocols.md §7.1, §7.3, §7.11):
   in the preceding model turn (an orphan, e.g. after client-side history trimming) becomes user
   text ``[tool result for NAME]: …``. The response ``name`` comes from the result, else from
   the call with that id.
-* A ``thoughtSignature`` is only ever written from ``provider_data["gemini"]``.
+* A ``thoughtSignature`` is only ever written from ``provider_data["gemini"]`` — with one
+  exception: for Gemini 3 and later models (which reject function calls in history without
+  their signature), the first ``functionCall`` part of a model turn that has no signature gets
+  the documented bypass value ``skip_thought_signature_validator`` (history translated from
+  another protocol never has Gemini signatures). Older models get nothing added.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     get,
@@ -48,13 +53,13 @@ from gatewayctl.protocols.gemini.common import (
     get_str,
     known_key,
     own,
-    require_dict,
     strip_model_prefix,
 )
 from gatewayctl.protocols.gemini.config import (
     emit_generation_config,
     emit_tool_config,
     emit_tools,
+    is_gemini3_or_later,
     parse_generation_config,
     parse_tool_config,
     parse_tools,
@@ -79,6 +84,9 @@ _TOP_KNOWN = {
     "labels",
 }
 _NO_RESULT = "(no result)"
+# Google's documented placeholder for function calls in history that have no signature of
+# their own (migrated or synthetic history), accepted by Gemini 3's signature validation.
+SKIP_SIGNATURE = "skip_thought_signature_validator"
 
 
 # --------------------------------------------------------------------------------------
@@ -236,6 +244,8 @@ def emit_request(request: ir.Request) -> dict[str, Any]:
         if message.role == "system":
             system_texts += [p.text for p in message.parts if isinstance(p, ir.TextPart) and p.text]
     contents = _emit_contents([m for m in request.messages if m.role != "system"])
+    if is_gemini3_or_later(request.model):
+        _bypass_missing_signatures(contents)
     body: dict[str, Any] = {}
     if not contents and system_texts:
         contents = [{"role": "user", "parts": [{"text": t} for t in system_texts]}]
@@ -327,6 +337,19 @@ def _emit_contents(messages: list[ir.Message]) -> list[dict[str, Any]]:
         else:
             out.append(content)
     return out
+
+
+def _bypass_missing_signatures(contents: list[dict[str, Any]]) -> None:
+    """Gemini 3 validates that a model turn's first ``functionCall`` part carries the
+    ``thoughtSignature`` it was issued with, and rejects history without one (400). Calls
+    that come from another protocol's history (or from a client that dropped the signature)
+    have none: such a turn gets Google's documented bypass value on its first call."""
+    for content in contents:
+        if content["role"] != "model":
+            continue
+        first = next((p for p in content["parts"] if "functionCall" in p), None)
+        if first is not None and not first.get("thoughtSignature"):
+            first["thoughtSignature"] = SKIP_SIGNATURE
 
 
 def _answers(

@@ -32,6 +32,7 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     CallIds,
@@ -41,7 +42,6 @@ from gatewayctl.protocols.gemini.common import (
     get_str,
     own,
     parse_time,
-    require_dict,
     stop_from_gemini,
     stop_to_gemini,
     strip_model_prefix,

@@ -28,7 +28,7 @@ Decoder (Gemini → IR):
   ``StreamEnd`` (``tool_use`` if calls were made and Gemini said ``STOP``; ``content_filter`` for
   a blocked prompt) is emitted by :meth:`GeminiStreamDecoder.finish`, because only the end of
   the body says the stream is over. An ``{"error": …}`` chunk becomes ``StreamError``; nothing
-  follows it.
+  follows it, and nothing precedes it when it is the first chunk (no StreamStart is invented).
 
 Encoder (IR → Gemini): one chunk per text/reasoning delta
 (``{"candidates":[{"content":{"role":"model","parts":[…]},"index":0}],"usageMetadata"?,
@@ -114,12 +114,14 @@ class GeminiStreamDecoder:
             return []  # keep-alives, stray text
         data = event.data
         out: list[ir.StreamEvent] = []
-        self._start(data, out)
         err = data.get("error")
         if isinstance(err, dict):
+            # no StreamStart is invented for an error that is the first event: the gateway can
+            # still answer with a real status (as the other decoders do)
             self._closed = True
             out.append(ir.StreamError(parse_error_object(err)))
             return out
+        self._start(data, out)
         cand = first_candidate(data, strict=True)
         if cand is not None:
             content = get(cand, "content")

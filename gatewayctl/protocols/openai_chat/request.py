@@ -31,8 +31,9 @@ Choices made here (each one forced by a gap between Chat and the IR):
   the emitted upstream request always asks for usage when streaming, because the gateway needs
   it (protocols.md §1.3); the stream encoder honours the caller's choice.
 * **Reasoning effort.** ``reasoning_effort`` ↔ ``ReasoningConfig.effort``. An explicit budget
-  from another protocol becomes an effort (≤1024 low, ≤8192 medium, above high). Thinking
-  switched on/off without effort or budget emits nothing (non-reasoning models reject the field).
+  from another protocol becomes an effort (``openai_common.reasoning_effort``: the shared table
+  of :mod:`gatewayctl.protocols.reasoning`, moved to low/medium/high). Thinking switched on/off
+  without effort or budget emits nothing (non-reasoning models reject the field).
 * Message ``name`` fields, ``logprobs`` etc. are not part of the IR; Chat-only top-level options
   are kept in ``provider_data["openai_chat"]["extra"]`` and replayed only to Chat.
 """
@@ -43,6 +44,15 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import (
+    get_bool,
+    get_dict,
+    get_float,
+    get_int,
+    get_list,
+    get_str,
+    require_dict,
+)
 from gatewayctl.protocols.openai_chat.wire import (
     AUDIO_MEDIA,
     EXTRA_FIELDS,
@@ -51,17 +61,7 @@ from gatewayctl.protocols.openai_chat.wire import (
     parse_tool_call,
     reasoning_of,
 )
-from gatewayctl.protocols.openai_common import (
-    file_from_fields,
-    get_bool,
-    get_dict,
-    get_float,
-    get_int,
-    get_list,
-    get_str,
-    image_from_url,
-    require_dict,
-)
+from gatewayctl.protocols.openai_common import file_from_fields, image_from_url
 
 # --------------------------------------------------------------------------------------
 # parse

@@ -7,7 +7,7 @@ from typing import Any
 
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.openai_chat.wire import AUDIO_FORMAT, chat_pd, emit_tool_call
-from gatewayctl.protocols.openai_common import file_data_uri, image_to_url
+from gatewayctl.protocols.openai_common import file_data_uri, image_to_url, reasoning_effort
 
 # --------------------------------------------------------------------------------------
 # emit
@@ -171,21 +171,6 @@ class _Emitter:
         self.out.append({"role": "user", "content": content})
 
 
-def _effort_for(reasoning: ir.ReasoningConfig | None) -> str | None:
-    if reasoning is None:
-        return None
-    if reasoning.effort:
-        return reasoning.effort
-    budget = reasoning.budget_tokens
-    if budget is None or reasoning.enabled is False or budget <= 0:
-        return None
-    if budget <= 1024:
-        return "low"
-    if budget <= 8192:
-        return "medium"
-    return "high"
-
-
 def _emit_tool(tool: ir.Tool) -> dict[str, Any] | None:
     pd = chat_pd(tool.provider_data)
     if tool.kind == "builtin":
@@ -272,7 +257,7 @@ def emit_request(request: ir.Request, *, for_count: bool = False) -> dict[str, A
         body["stop"] = list(request.stop)
     if request.response_format is not None:
         body["response_format"] = _emit_response_format(request.response_format)
-    effort = _effort_for(request.reasoning)
+    effort = reasoning_effort(request.reasoning)
     if effort:
         body["reasoning_effort"] = effort
     if request.metadata:

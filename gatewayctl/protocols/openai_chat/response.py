@@ -28,13 +28,13 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.fields import get_dict, get_int, get_list, get_str, require_dict
 from gatewayctl.protocols.openai_chat.wire import (
     FAMILY,
     emit_tool_call,
     parse_tool_call,
     reasoning_of,
 )
-from gatewayctl.protocols.openai_common import get_dict, get_int, get_list, get_str, require_dict
 
 _STOP_FROM_FINISH: dict[str, ir.StopReason] = {
     "stop": "end_turn",

@@ -8,7 +8,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.openai_common import get_str, require_dict
+from gatewayctl.protocols.fields import get_str, require_dict
 
 FAMILY = "openai_chat"
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from gatewayctl.errors import GatewayError, InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.openai_common import require_dict
+from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.openai_responses.request import parse_request
 from gatewayctl.protocols.openai_responses.request_emit import emit_request
 from gatewayctl.protocols.openai_responses.response import message_item, text_content

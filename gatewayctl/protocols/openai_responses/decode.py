@@ -16,7 +16,8 @@ Mapping (protocols.md §2.3, §7.10 G):
 * ``response.completed`` / ``response.incomplete`` → ``UsageUpdate`` + ``StreamEnd``; items
   present only in the terminal ``response.output`` (never streamed) are emitted whole there.
   Codex sends an empty ``output`` there: the streamed items are authoritative (§8.1).
-* ``error`` / ``response.failed`` → one ``StreamError``, after which nothing is emitted.
+* ``error`` / ``response.failed`` → one ``StreamError``, after which nothing is emitted (and
+  before which nothing is invented: an error as the first event is reported alone).
 """
 
 from __future__ import annotations
@@ -148,7 +149,6 @@ class ResponsesStreamDecoder:
             return []
         out: list[ir.StreamEvent] = []
         if not self._started:
-            self._start(out, None)
             error = ir.ErrorInfo(502, "api_error", "upstream stream ended before any event")
             out.append(ir.StreamError(error))
         else:
@@ -199,7 +199,7 @@ class ResponsesStreamDecoder:
         self._finished = True
 
     def _fail(self, out: list[ir.StreamEvent], error: dict[str, Any]) -> None:
-        self._start(out, None)
+        # no StreamStart is invented for a failure before anything started
         out.append(ir.StreamError(parse_error_object(error, 0)))
         self._finished = True
 

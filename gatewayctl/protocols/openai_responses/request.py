@@ -27,17 +27,16 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.openai_common import (
-    file_from_fields,
+from gatewayctl.protocols.fields import (
     get_bool,
     get_dict,
     get_float,
     get_int,
     get_list,
     get_str,
-    image_from_url,
     require_dict,
 )
+from gatewayctl.protocols.openai_common import file_from_fields, image_from_url
 from gatewayctl.protocols.openai_responses.shared import (
     FAMILY,
     own,

@@ -14,11 +14,9 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.openai_common import file_data_uri, image_to_url
+from gatewayctl.protocols.openai_common import file_data_uri, image_to_url, reasoning_effort
 from gatewayctl.protocols.openai_responses.request import COUNT_FIELDS, OPAQUE_FIELDS, Content
 from gatewayctl.protocols.openai_responses.shared import own, reasoning_item, tool_call_item
-
-_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 
 
 def emit_request(request: ir.Request) -> dict[str, Any]:
@@ -347,30 +345,11 @@ def _emit_format(fmt: ir.ResponseFormat) -> dict[str, Any]:
     return {"type": fmt.kind}
 
 
-def _effort_for_budget(budget: int) -> str | None:
-    """Thinking budget → effort (CPA thresholds, protocols.md §7.4)."""
-    if budget <= 0:
-        return None
-    if budget <= 512:
-        return "minimal"
-    if budget <= 1024:
-        return "low"
-    if budget <= 8192:
-        return "medium"
-    return "high"
-
-
 def _emit_reasoning(config: ir.ReasoningConfig | None) -> dict[str, Any]:
     if config is None:
         return {}
     out: dict[str, Any] = {}
-    effort = config.effort.lower() if config.effort else None
-    if effort == "max":
-        effort = "xhigh"
-    if effort is not None and effort not in _EFFORTS:
-        effort = "medium"
-    if effort is None and config.budget_tokens is not None and config.enabled is not False:
-        effort = _effort_for_budget(config.budget_tokens)
+    effort = reasoning_effort(config)
     if effort is not None:
         out["effort"] = effort
     summary = config.summary or ("auto" if config.include_thoughts else None)

@@ -20,7 +20,7 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
-from gatewayctl.protocols.openai_common import get_dict, get_list, get_str, require_dict
+from gatewayctl.protocols.fields import get_dict, get_list, get_str, require_dict
 from gatewayctl.protocols.openai_responses.request_emit import emit_request
 from gatewayctl.protocols.openai_responses.shared import (
     new_id,

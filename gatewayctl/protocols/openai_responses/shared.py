@@ -27,7 +27,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.openai_common import get_dict, get_int, get_str, require_dict
+from gatewayctl.protocols.fields import get_dict, get_int, get_str, require_dict
 
 FAMILY: str = "openai_responses"  # an ir.Family; typed str to key ProviderData dicts
 
