@@ -17,6 +17,7 @@ once per call — from the upstream's numbers, completed with estimates when it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gatewayctl.gateway.attempt import Answer, shaped_body
@@ -54,6 +55,9 @@ from gatewayctl.translate import (
 
 if TYPE_CHECKING:
     from gatewayctl.gateway.pipeline import Gateway
+
+# Passthrough bodies up to this size have their usage read on the event loop.
+INLINE_USAGE_BYTES = 16 * 1024
 
 
 async def generate(gw: Gateway, job: Job) -> GatewayResponse:
@@ -101,20 +105,19 @@ async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
     if entrance.stream:
         hooks = _Sniff(protocol)
 
-        def reported() -> ir.Usage | None:
-            hooks.sniffer.close()
-            return hooks.sniffer.usage
-
         def on_end(ending: Ending) -> None:
-            captured = bytes(hooks.captured)
+            # the sniffer kept a handful of events: reading their usage is cheap, so it is
+            # done here; only a missing usage sends the estimate to the recorder's thread
+            hooks.sniffer.close()
+            captured = hooks.captured  # no more feeding after the end
             gw.recorder.usage(
                 job.usage_key(answer.credential_id),
-                reported,
+                hooks.sniffer.usage,
                 estimate=generate_estimate(
                     model,
                     job.caller.protocol,
                     entrance.body,
-                    lambda: stream_output_text(protocol, captured),
+                    lambda: stream_output_text(protocol, bytes(captured)),
                 ),
             )
 
@@ -129,9 +132,15 @@ async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
             stream=relay(answer, hooks, on_end),
         )
     body = shaped_body(job.provider.channel, call, answer.status, await answer.read())
+    # a small body is read here (cheaper than a thread hand-off); a large one off the loop
+    reported: ir.Usage | None | Callable[[], ir.Usage | None] = (
+        body_usage(protocol, body)
+        if len(body) <= INLINE_USAGE_BYTES
+        else lambda: body_usage(protocol, body)
+    )
     gw.recorder.usage(
         job.usage_key(answer.credential_id),
-        lambda: body_usage(protocol, body),
+        reported,
         estimate=generate_estimate(
             model,
             job.caller.protocol,
