@@ -264,6 +264,12 @@ class Recorder:
             except Exception as exc:
                 log.error("could not queue a credential status: %s", exc)
 
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every usage row queued so far reached the sink (tests, shutdown)."""
+        estimator = self._estimator
+        if estimator is not None:
+            estimator.submit(lambda: None).result(timeout)
+
     def close(self) -> None:
         """Finish pending estimates (call from a thread, before closing the writer)."""
         if self._estimator is not None:

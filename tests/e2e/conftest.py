@@ -130,8 +130,8 @@ class GatewayEnv:
     def flush(self) -> None:
         """Write every queued log row now (usage estimates first)."""
         resources = self.resources
-        if resources.recorder is not None and resources.recorder._estimator is not None:
-            resources.recorder._estimator.submit(lambda: None).result(10)
+        if resources.recorder is not None:
+            resources.recorder.drain()
         if resources.writer is not None:
             resources.writer.flush(10)
 
