@@ -117,6 +117,8 @@ class ToolCallPart:
     ``kind`` is ``"function"`` for JSON-argument tools, ``"custom"`` for free-form input
     tools (Responses custom tools). Gemini ``thoughtSignature`` on a functionCall part rides in
     ``provider_data["gemini"]``; a Responses item id in ``provider_data["openai_responses"]``.
+    ``namespace`` is the Responses ``namespace`` tool the called tool belongs to (None for a
+    top-level tool).
     """
 
     id: str
@@ -125,6 +127,7 @@ class ToolCallPart:
     kind: Literal["function", "custom"] = "function"
     provider_data: ProviderData = field(default_factory=dict)
     type: Literal["tool_call"] = "tool_call"
+    namespace: str | None = None
 
 
 @dataclass(slots=True)
@@ -165,6 +168,9 @@ class Tool:
     ``kind`` ``"function"`` for ordinary tools; ``"custom"`` for Responses free-form tools.
     Built-in/server tools (web search, code execution…) that only one family knows are kept in
     ``provider_data[family]`` with ``kind="builtin"`` and dropped by other emitters.
+    ``namespace`` names the Responses ``namespace`` tool a function/custom tool was declared in
+    (None for a top-level tool); only the Responses emitter writes namespaces, other protocols
+    get the tool under a flat name (``gatewayctl.translate.toolnames``).
     """
 
     name: str
@@ -173,6 +179,7 @@ class Tool:
     strict: bool | None = None
     kind: Literal["function", "custom", "builtin"] = "function"
     provider_data: ProviderData = field(default_factory=dict)
+    namespace: str | None = None
 
 
 @dataclass(slots=True)

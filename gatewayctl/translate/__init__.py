@@ -8,10 +8,16 @@ gateway calls. Protocols are named by IR name (``"openai_chat"``, ``"openai_resp
 by codec object.
 
 Requests (:mod:`.requests`), caller body in ``src`` → upstream body in ``dst``:
-    ``translate_request(src, dst, body, *, model=None, stream=None) -> dict``
+    ``translate_request(src, dst, body, *, model=None, stream=None, tool_names=None) -> dict``
     ``translate_count_request(src, dst, body, *, model=None) -> dict``
     ``parse_request`` / ``emit_request`` / ``parse_count_request`` (the two halves),
     ``encoder_options(request, *, model=None, input_tokens_estimate=None) -> EncoderOptions``
+
+Tool names (:mod:`.toolnames`): ``ToolNameMap.build(request, dst)`` — the caller's tool names
+(and Responses namespaces) made acceptable to the upstream, and restored in the answer; custom
+tools offered as JSON functions are unwrapped back. ``emit_request``/``translate_request``
+apply it; every answer translator below rebuilds it from ``options.request`` (the gateway
+passes :func:`encoder_options`) or takes ``tool_names=`` explicitly.
 
 Non-stream answers (:mod:`.responses`, :mod:`.errors`), upstream status + bytes → caller's
 :class:`TranslatedBody` (``status``, ``body``, ``headers`` such as retry-after, ``usage``,
@@ -77,6 +83,7 @@ from gatewayctl.translate.streaming import (
     aggregate_stream_body,
     synthesize_stream_body,
 )
+from gatewayctl.translate.toolnames import ToolNameMap
 from gatewayctl.translate.usage import UsageSniffer
 
 __all__ = [
@@ -84,6 +91,7 @@ __all__ = [
     "StreamAggregator",
     "StreamFailed",
     "StreamTranslator",
+    "ToolNameMap",
     "TranslatedBody",
     "UpstreamAnswerError",
     "UsageSniffer",

@@ -16,14 +16,14 @@ to the other codecs:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from gatewayctl.errors import GatewayError, InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.openai_responses import compact as responses_compact
 from gatewayctl.translate.errors import TranslatedBody, error_body, gateway_error, translate_error
-from gatewayctl.translate.refs import ProtocolRef, resolve
+from gatewayctl.translate.refs import ProtocolRef
+from gatewayctl.translate.requests import emit_request
 from gatewayctl.translate.responses import UpstreamAnswerError, parse_response_body
 
 CALLER = "openai_responses"
@@ -43,8 +43,7 @@ def compact_request(
     request = responses_compact.parse_compact_request(body)
     if model is not None:
         request.model = model
-    upstream = replace(request, stream=stream)
-    return request, resolve(dst).emit_request(upstream)
+    return request, emit_request(dst, request, stream=stream)
 
 
 def compact_response_from_ir(response: ir.Response, request: ir.Request) -> TranslatedBody:

@@ -30,6 +30,7 @@ from gatewayctl.translate.errors import (
 )
 from gatewayctl.translate.refs import ProtocolRef, resolve
 from gatewayctl.translate.streaming import aggregate_stream_body, synthesize_stream_body
+from gatewayctl.translate.toolnames import ToolNameMap
 
 _ERROR_ONLY_KEYS = {"error", "type", "request_id"}
 
@@ -82,6 +83,17 @@ def _translate(
         return error_body(d, gateway_error(f"upstream answer could not be read: {exc}"))
 
 
+def _restore(
+    response: ir.Response,
+    src: Codec,
+    options: EncoderOptions | None,
+    tool_names: ToolNameMap | None,
+) -> ir.Response:
+    """``response`` with the caller's tool names (see :mod:`gatewayctl.translate.toolnames`)."""
+    names = tool_names or ToolNameMap.for_answer(options, src)
+    return response if names is None else names.restore_response(response)
+
+
 def translate_response(
     src: ProtocolRef,
     dst: ProtocolRef,
@@ -90,11 +102,13 @@ def translate_response(
     *,
     options: EncoderOptions | None = None,
     retry_after: str | None = None,
+    tool_names: ToolNameMap | None = None,
 ) -> TranslatedBody:
-    """A generate answer (or error) of ``src`` → the caller's answer in ``dst``."""
+    """A generate answer (or error) of ``src`` → the caller's answer in ``dst``. Tool calls get
+    the caller's names back (``tool_names``, by default the map of ``options.request``)."""
 
     def convert(s: Codec, d: Codec, doc: dict[str, Any]) -> TranslatedBody:
-        response = s.parse_response(doc)
+        response = _restore(s.parse_response(doc), s, options, tool_names)
         out = d.emit_response(response, options or EncoderOptions())
         return TranslatedBody(status, out, usage=response.usage, model=response.model or None)
 
@@ -158,6 +172,7 @@ def translate_stream_to_body(
     *,
     options: EncoderOptions | None = None,
     src_framing: Framing | None = None,
+    tool_names: ToolNameMap | None = None,
 ) -> TranslatedBody:
     """A complete 2xx upstream *stream* of ``src`` → a non-stream answer in ``dst``.
 
@@ -165,6 +180,7 @@ def translate_stream_to_body(
     d = resolve(dst)
     try:
         response = aggregate_stream_body(src, raw, src_framing)
+        response = _restore(response, resolve(src), options, tool_names)
     except StreamFailed as exc:
         return error_body(d, exc.error)
     except (InvalidInput, ValueError) as exc:
@@ -193,10 +209,13 @@ def translate_body_to_stream(
     *,
     options: EncoderOptions | None = None,
     dst_framing: Framing | None = None,
+    tool_names: ToolNameMap | None = None,
 ) -> tuple[bytes, ir.Response]:
-    """A 2xx non-stream generate body of ``src`` → a complete client stream of ``dst``.
+    """A 2xx non-stream generate body of ``src`` → a complete client stream of ``dst``
+    (and the response, with the caller's tool names).
 
     Raises :class:`UpstreamAnswerError` for an error answer: the caller should then answer
     with :func:`~gatewayctl.translate.errors.error_body` (a real status, not a stream)."""
     response = parse_response_body(src, status, body)
+    response = _restore(response, resolve(src), options, tool_names)
     return synthesize_stream_body(dst, response, options, dst_framing), response

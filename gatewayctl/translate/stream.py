@@ -81,7 +81,9 @@ def empty_skeleton(part: SkeletonPart) -> SkeletonPart:
         return ir.TextPart("", provider_data=data)
     if isinstance(part, ir.ReasoningPart):
         return ir.ReasoningPart("", redacted=part.redacted, provider_data=data)
-    return ir.ToolCallPart(part.id, part.name, "", kind=part.kind, provider_data=data)
+    return ir.ToolCallPart(
+        part.id, part.name, "", kind=part.kind, provider_data=data, namespace=part.namespace
+    )
 
 
 def copy_part(part: SkeletonPart) -> SkeletonPart:

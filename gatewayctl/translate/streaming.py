@@ -2,8 +2,11 @@
 
 The pipeline of :class:`StreamTranslator` is::
 
-    upstream bytes ─ Deframer ─ A.stream_decoder ─ Sequencer ─ B.stream_encoder ─ frame ─ bytes
+    upstream bytes ─ Deframer ─ A.stream_decoder ─ Sequencer ─ (ToolCallRestorer) ─
+        B.stream_encoder ─ frame ─ bytes
 
+The restorer gives tool calls the caller's names back when the request's tools were renamed
+for the upstream (:mod:`gatewayctl.translate.toolnames`; built from ``options.request``).
 Every stage is incremental, so the client receives each upstream event as soon as it is
 complete (modulo what the sequencer must buffer: tool calls that start while another is open).
 The translator also taps the IR stream: the merged usage, the text generated (for an output
@@ -49,6 +52,7 @@ from gatewayctl.translate.framing import (
 )
 from gatewayctl.translate.refs import ProtocolRef, default_framing, resolve
 from gatewayctl.translate.stream import Sequencer
+from gatewayctl.translate.toolnames import ToolNameMap
 
 
 def pipeline_error(exc: Exception) -> ir.ErrorInfo:
@@ -123,6 +127,7 @@ class StreamTranslator:
         dst_framing: Framing | None = None,
         *,
         strict: bool = False,
+        tool_names: ToolNameMap | None = None,
     ) -> None:
         self._src = resolve(src)
         self._dst = resolve(dst)
@@ -132,6 +137,8 @@ class StreamTranslator:
         self._decoder: StreamDecoder = self._src.stream_decoder()
         self._sequencer = Sequencer()
         self._encoder: StreamEncoder = self._dst.stream_encoder(options or EncoderOptions())
+        names = tool_names or ToolNameMap.for_answer(options, self._src)
+        self._restorer = names.stream_restorer() if names is not None else None
         self._strict = strict
         self._keep_alive = keep_alive_allowed(self._dst.name, self.dst_framing)
         self._closed = False
@@ -234,6 +241,8 @@ class StreamTranslator:
             self._sequenced(self._sequencer.feed(event))
 
     def _sequenced(self, events: list[ir.StreamEvent]) -> None:
+        if self._restorer is not None:
+            events = [out for ev in events for out in self._restorer.feed(ev)]
         for ev in events:
             self.tap.observe(ev)
             self._encoded(self._encoder.feed(ev))

@@ -73,12 +73,12 @@ def test_codex_turn_parses_into_ir_roles_and_parts() -> None:
 
 def test_codex_tools_and_opaque_fields() -> None:
     req = CODEC.parse_request(codex())
-    kinds = [(t.name, t.kind) for t in req.tools]
+    kinds = [(t.name, t.kind, t.namespace) for t in req.tools]
     assert kinds == [
-        ("exec_command", "function"),
-        ("apply_patch", "custom"),
-        ("multi_agent_v1", "builtin"),
-        ("web_search", "builtin"),
+        ("exec_command", "function", None),
+        ("apply_patch", "custom", None),
+        ("spawn_agent", "function", "multi_agent_v1"),  # a namespace is its member tools
+        ("web_search", "builtin", None),
     ]
     assert req.tools[0].strict is False
     assert req.tools[0].parameters and req.tools[0].parameters["required"] == ["cmd"]

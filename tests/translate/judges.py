@@ -99,11 +99,13 @@ def judge_chat_stream(raw: bytes) -> Judged:
     out = Judged()
     usage: Any = None
     seen = False
+    custom: dict[int, dict[str, str]] = {}  # tool index → id/name/input of a free-form call
     for _, data in payloads[:-1]:
         obj = json.loads(data)
         if "error" in obj:
             out.error = obj["error"]["message"]
             continue
+        _take_custom_deltas(obj, custom)
         chunk = ChatCompletionChunk.model_validate(obj)
         state.handle_chunk(chunk)
         seen = True
@@ -116,9 +118,14 @@ def judge_chat_stream(raw: bytes) -> Judged:
     out.text = (msg.content or "") + (msg.refusal or "")
     extra = msg.model_extra or {}
     out.reasoning = extra.get("reasoning_content") or ""
-    for call in msg.tool_calls or []:
-        out.tool_calls.append(_chat_call(call))
-        out.tool_ids.append(call.id)
+    calls: list[tuple[int, tuple[str, Any], str]] = [
+        (call.model_extra.get("index", i) if call.model_extra else i, _chat_call(call), call.id)
+        for i, call in enumerate(msg.tool_calls or [])
+    ]
+    calls += [(k, (c["name"], c["input"]), c["id"]) for k, c in custom.items()]
+    for _, call, call_id in sorted(calls, key=lambda c: c[0]):
+        out.tool_calls.append(call)
+        out.tool_ids.append(call_id)
     out.stop = coarse_stop(final.choices[0].finish_reason)
     if usage is not None:
         out.input_tokens = usage.prompt_tokens
@@ -126,6 +133,35 @@ def judge_chat_stream(raw: bytes) -> Judged:
         details = usage.prompt_tokens_details
         out.cached_tokens = details.cached_tokens if details else None
     return out
+
+
+def _take_custom_deltas(obj: dict[str, Any], custom: dict[int, dict[str, str]]) -> None:
+    """Free-form (custom) tool-call deltas, as OpenAI streams them (``type: "custom"``,
+    ``custom: {name, input}``; openai-python#2530: the SDK's chunk type still knows only
+    ``function`` and its accumulator fails on them), are checked and accumulated here and
+    removed from ``obj`` before the SDK validates the rest."""
+    for choice in obj.get("choices") or []:
+        delta = choice.get("delta") or {}
+        calls = delta.get("tool_calls")
+        if not calls:
+            continue
+        kept = []
+        for call in calls:
+            index = call["index"]
+            if call.get("type") == "custom" or "custom" in call or index in custom:
+                spec = call.get("custom") or {}
+                assert "function" not in call, "a custom call delta carries no function"
+                entry = custom.setdefault(index, {"id": "", "name": "", "input": ""})
+                entry["id"] = call.get("id") or entry["id"]
+                entry["name"] = spec.get("name") or entry["name"]
+                entry["input"] += spec.get("input") or ""
+                assert entry["id"] and entry["name"], "the first custom delta names the call"
+            else:
+                kept.append(call)
+        if kept:
+            delta["tool_calls"] = kept
+        else:
+            del delta["tool_calls"]
 
 
 def _chat_call(call: Any) -> tuple[str, Any]:

@@ -26,8 +26,9 @@ first chunk ``delta: {"role": "assistant", "content": ""}``; one ``id``/``create
 on every chunk; text → ``content``, reasoning → ``reasoning_content`` (non-standard, what
 DeepSeek-style clients read; others ignore it), refusal-marked text → ``refusal``; a tool call
 → a fragment with ``index``/``id``/``type``/``function.name`` and empty arguments, then
-argument fragments; the end → a ``finish_reason`` chunk, the usage chunk (``choices: []``) only
-when the caller asked ``include_usage``, then ``[DONE]``. An IR error → ``data: {"error":…}``
+argument fragments (a free-form call: ``type: "custom"``, ``custom.name``/``custom.input``);
+the end → a ``finish_reason`` chunk, the usage chunk (``choices: []``) only when the caller
+asked ``include_usage``, then ``[DONE]``. An IR error → ``data: {"error":…}``
 then ``[DONE]``. ``finish()`` terminates a stream whose input stopped early.
 """
 
@@ -367,13 +368,15 @@ class ChatStreamEncoder:
         if isinstance(part, ir.ToolCallPart):
             k = self._tool_count
             self._tool_count += 1
-            self._blocks[event.index] = ("tool", k)
-            frag: dict[str, Any] = {
-                "index": k,
-                "id": part.id or new_call_id(),
-                "type": "function",
-                "function": {"name": part.name, "arguments": part.arguments or ""},
-            }
+            custom = part.kind == "custom"
+            self._blocks[event.index] = ("custom" if custom else "tool", k)
+            frag: dict[str, Any] = {"index": k, "id": part.id or new_call_id()}
+            if custom:
+                frag["type"] = "custom"
+                frag["custom"] = {"name": part.name, "input": part.arguments or ""}
+            else:
+                frag["type"] = "function"
+                frag["function"] = {"name": part.name, "arguments": part.arguments or ""}
             sig = (part.provider_data.get("gemini") or {}).get("thoughtSignature")
             if isinstance(sig, str) and sig:
                 frag["extra_content"] = {"google": {"thought_signature": sig}}
@@ -399,15 +402,14 @@ class ChatStreamEncoder:
 
     def _block_delta(self, event: ir.BlockDelta) -> list[WireEvent]:
         kind, k = self._blocks.get(event.index, ("text", -1))
-        if kind != "tool":
+        if kind not in ("tool", "custom"):
             return self._text(kind, event.text) if event.text else []
         out: list[WireEvent] = []
         if event.arguments:
-            out.append(
-                self._chunk(
-                    {"tool_calls": [{"index": k, "function": {"arguments": event.arguments}}]}
-                )
-            )
+            spec = {"custom": {"input": event.arguments}}
+            if kind == "tool":
+                spec = {"function": {"arguments": event.arguments}}
+            out.append(self._chunk({"tool_calls": [{"index": k, **spec}]}))
         sig = ((event.provider_data or {}).get("gemini") or {}).get("thoughtSignature")
         if isinstance(sig, str) and sig and event.index not in self._sent_signature:
             self._sent_signature.add(event.index)

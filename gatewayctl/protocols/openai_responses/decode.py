@@ -285,7 +285,8 @@ class ResponsesStreamDecoder:
                 id=_str(raw.get("call_id")) or item_id or new_id("call"),
                 name=_str(raw.get("name")) or "",
                 kind="custom" if custom else "function",
-                provider_data=with_own({"id": item_id, "namespace": _str(raw.get("namespace"))}),
+                provider_data=with_own({"id": item_id}),
+                namespace=_str(raw.get("namespace")) or None,
             )
             self._tool_calls = True
             block = self._open(out, item, 0, call, "tool")

@@ -215,8 +215,8 @@ class ResponsesStreamEncoder:
                     "name": part.name,
                     "arguments": "",
                 }
-            if data.get("namespace"):
-                item["namespace"] = data["namespace"]
+            if part.namespace:
+                item["namespace"] = part.namespace
             index = self._add_item(out, item)
             block = _Open("custom" if custom else "function", index, item, data=data)
             self._blocks[event.index] = block

@@ -13,6 +13,10 @@ Parsing (protocols.md §2.1, §7.1–§7.6):
   ``web_search_call``, ``local_shell_call`` …) are kept verbatim as opaque carriers (see
   :mod:`.shared`) so a Responses upstream still gets them; other families drop them.
 * Unknown content part types are skipped (forward compatibility); malformed ones raise.
+* A ``namespace`` tool (Codex's ``multi_agent_v1``) becomes its member tools, each with
+  :attr:`ir.Tool.namespace`; calls carry ``namespace`` in :attr:`ir.ToolCallPart.namespace`.
+  Other protocols have no namespaces: :mod:`gatewayctl.translate.toolnames` offers the members
+  under Codex's flat name ``<namespace>__<name>`` and maps calls back.
 * Fields with no cross-protocol meaning (``store``, ``include``, ``previous_response_id``,
   ``prompt_cache_key``, ``truncation`` …) ride in ``provider_data["openai_responses"]``.
 
@@ -112,7 +116,11 @@ def parse_request(body: Any, *, require_model: bool = True) -> ir.Request:
         raise InvalidInput("input must be a string or an array of items")
 
     opaque: dict[str, Any] = {k: body[k] for k in OPAQUE_FIELDS if body.get(k) is not None}
-    req.tools = [_parse_tool(t, f"tools[{i}]") for i, t in enumerate(get_list(body, "tools") or [])]
+    req.tools = [
+        tool
+        for i, raw in enumerate(get_list(body, "tools") or [])
+        for tool in _parse_tool_entry(raw, f"tools[{i}]")
+    ]
     req.tool_choice = _parse_tool_choice(body.get("tool_choice"), opaque)
     req.parallel_tool_calls = get_bool(body, "parallel_tool_calls")
     req.stream = bool(get_bool(body, "stream"))
@@ -294,6 +302,32 @@ def _parse_tool_output(
         name=call.name if call else None,
         provider_data=with_own({"id": get_str(item, "id", where)}),
     )
+
+
+def _parse_tool_entry(raw: Any, where: str) -> list[ir.Tool]:
+    """One ``tools[]`` entry → IR tools: a ``namespace`` tool is its function/custom tools, each
+    with :attr:`ir.Tool.namespace` set (Codex's ``multi_agent_v1``…), so every protocol can offer
+    them (under a flat name elsewhere); the Responses emitter puts the wrapper back."""
+    tool = require_dict(raw, where)
+    if tool.get("type") != "namespace":
+        return [_parse_tool(tool, where)]
+    name = get_str(tool, "name", where)
+    if not name:
+        raise InvalidInput(f"{where}.name is required")
+    inner = get_list(tool, "tools", where) or []
+    if not inner:  # nothing callable: keep the wrapper for a Responses upstream only
+        return [ir.Tool(name=name, kind="builtin", provider_data={FAMILY: dict(tool)})]
+    rest = {k: v for k, v in tool.items() if k not in ("type", "name", "tools")}
+    out: list[ir.Tool] = []
+    for j, item in enumerate(inner):
+        member = _parse_tool(item, f"{where}.tools[{j}]")
+        if member.kind == "builtin":
+            raise InvalidInput(f"{where}.tools[{j}]: a namespace holds function or custom tools")
+        member.namespace = name
+        if rest:
+            member.provider_data[FAMILY] = {**own(member.provider_data), "namespace_tool": rest}
+        out.append(member)
+    return out
 
 
 def _parse_tool(raw: Any, where: str) -> ir.Tool:

@@ -30,7 +30,7 @@ def emit_request(request: ir.Request) -> dict[str, Any]:
     if instructions is not None:
         body["instructions"] = instructions
     body["input"] = lead + _emit_messages(request.messages, keep_ids)
-    tools = [t for t in (_emit_tool(tool) for tool in request.tools) if t is not None]
+    tools = _emit_tools(request.tools)
     if tools:
         body["tools"] = tools
         choice = opaque.get("tool_choice") or _emit_tool_choice(request)
@@ -293,6 +293,30 @@ def _emit_tool_output(part: ir.ToolResultPart, kind: str, keep_ids: bool) -> dic
     if keep_ids and data.get("id"):
         item["id"] = data["id"]
     return item
+
+
+def _emit_tools(tools: list[ir.Tool]) -> list[dict[str, Any]]:
+    """The ``tools`` array: members of a namespace go back into their ``namespace`` wrapper
+    (placed where its first member was)."""
+    out: list[dict[str, Any]] = []
+    wrappers: dict[str, dict[str, Any]] = {}
+    for tool in tools:
+        emitted = _emit_tool(tool)
+        if emitted is None:
+            continue
+        if tool.namespace is None or tool.kind == "builtin":
+            out.append(emitted)
+            continue
+        wrapper = wrappers.get(tool.namespace)
+        if wrapper is None:
+            rest = own(tool.provider_data).get("namespace_tool")
+            wrapper = {"type": "namespace", "name": tool.namespace}
+            wrapper.update(rest if isinstance(rest, dict) else {})
+            wrapper["tools"] = []
+            wrappers[tool.namespace] = wrapper
+            out.append(wrapper)
+        wrapper["tools"].append(emitted)
+    return out
 
 
 def _emit_tool(tool: ir.Tool) -> dict[str, Any] | None:

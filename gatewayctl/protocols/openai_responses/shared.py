@@ -13,7 +13,9 @@ Provider data written by this codec (``provider_data["openai_responses"]``):
   hosted-tool calls…) that only this family can replay — other emitters see an empty
   reasoning part without their own signature and drop it.
 * ToolCallPart: ``id`` (the ``fc_…``/``ctc_…`` item id; ``ToolCallPart.id`` is the
-  ``call_id``), ``namespace``.
+  ``call_id``). A call's ``namespace`` is the IR's :attr:`ir.ToolCallPart.namespace`.
+* Tool: ``namespace_tool``: the other fields (``description``…) of the ``namespace`` tool a
+  function/custom tool was declared in (its name is :attr:`ir.Tool.namespace`).
 * FilePart: ``image: True`` + ``detail`` for an ``input_image`` given by ``file_id``.
 * ToolResultPart: ``id`` of its output item.
 """
@@ -216,9 +218,8 @@ def tool_call_part(item: dict[str, Any], where: str) -> ir.ToolCallPart:
         name=name,
         arguments=args,
         kind="custom" if custom else "function",
-        provider_data=with_own(
-            {"id": get_str(item, "id", where), "namespace": get_str(item, "namespace", where)}
-        ),
+        provider_data=with_own({"id": get_str(item, "id", where)}),
+        namespace=get_str(item, "namespace", where) or None,
     )
 
 
@@ -244,8 +245,8 @@ def tool_call_item(
             "arguments": args or "{}",
         }
         prefix = "fc"
-    if data.get("namespace"):
-        item["namespace"] = data["namespace"]
+    if part.namespace:
+        item["namespace"] = part.namespace
     if for_input:
         if keep_id and data.get("id"):
             item["id"] = data["id"]
