@@ -18,7 +18,7 @@ the upstream itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Literal
 
 import httpx
@@ -62,12 +62,58 @@ def upstream_failure(exc: BaseException) -> ir.ErrorInfo:
     )
 
 
-async def relay(
+def relay(
     answer: Answer,
     hooks: StreamHooks,
     on_end: Callable[[Ending], None],
-) -> AsyncIterator[bytes]:
-    """Yield the client's bytes for ``answer``; always closes it and calls ``on_end`` once."""
+) -> RelayStream:
+    """The client's bytes for ``answer``; always closes it and calls ``on_end`` once."""
+    return RelayStream(answer, hooks, on_end)
+
+
+class RelayStream:
+    """An async iterator of client bytes that can be closed before it ever started.
+
+    An async generator that was never iterated ignores ``aclose()`` (its ``finally`` never
+    runs), which would leave the upstream response open when the client is gone before the
+    first chunk is sent. This wrapper closes the upstream and records the end either way.
+    """
+
+    def __init__(
+        self, answer: Answer, hooks: StreamHooks, on_end: Callable[[Ending], None]
+    ) -> None:
+        self._answer = answer
+        self._on_end = on_end
+        self._ended = False
+        self._started = False
+        self._gen = _relay(answer, hooks, self._end)
+
+    def _end(self, ending: Ending) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            self._on_end(ending)
+        except Exception as exc:  # recording must not disturb the stream's end
+            log.error("recording a stream's end failed: %s", exc)
+
+    def __aiter__(self) -> RelayStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        self._started = True
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        await self._gen.aclose()
+        if not self._started:
+            await self._answer.close()
+            self._end("client_gone")
+
+
+async def _relay(
+    answer: Answer, hooks: StreamHooks, on_end: Callable[[Ending], None]
+) -> AsyncGenerator[bytes, None]:
     ending: Ending = "client_gone"
     try:
         try:
@@ -90,10 +136,7 @@ async def relay(
         ending = "completed"
     finally:
         await answer.close()
-        try:
-            on_end(ending)
-        except Exception as exc:  # recording must not disturb the stream's end
-            log.error("recording a stream's end failed: %s", exc)
+        on_end(ending)
 
 
 def once(data: bytes) -> AsyncIterator[bytes]:
