@@ -273,3 +273,37 @@ def test_admin_status_edits_reach_the_running_pool(env: GatewayEnv) -> None:
             break
         assert time.monotonic() < deadline, "the cooldown set by the operator was ignored"
         time.sleep(0.1)
+
+
+def test_cooldown_shows_in_the_cli(env: GatewayEnv) -> None:
+    name = sticky_openai(env, "sk-cli-1", "sk-cli-2")
+    first, _ = env.credentials[name]
+    fake = env.fakes.openai
+    fake.script(fake.error(429, retry_after=30), route="chat", key="sk-cli-1")
+    assert chat(env, f"/{name}/v1/chat/completions", hello()).status_code == 200
+    wait_status(env, first, "partial")
+    done = env.server.cli("credentials", "status", "--provider", name, "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    text = json.dumps(rows)
+    assert "partial" in text and "gpt-4o" in text, rows
+
+
+def test_large_bodies_fit(env: GatewayEnv) -> None:
+    """A 20 MB base64 image is over Quart's 16 MB default but within the gateway's limit."""
+    image = "data:image/png;base64," + "A" * (20 * 1024 * 1024)
+    body = {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "describe"},
+                    {"type": "image_url", "image_url": {"url": image}},
+                ],
+            }
+        ],
+    }
+    response = chat(env, "/oai/v1/chat/completions", body)
+    assert response.status_code == 200, response.text[:200]
+    assert response.json()["choices"][0]["message"]["content"] == "echo: describe"
