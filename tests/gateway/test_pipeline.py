@@ -146,3 +146,55 @@ async def test_passthrough_stream_breaking_mid_way_cuts_the_connection(
         async for chunk in answer.stream:
             received.append(chunk)
     assert received == [b'data: {"id":"c","choices":[]}\n\n']
+
+
+RESPONSES_BODY = {
+    "id": "resp_1",
+    "object": "response",
+    "created_at": 1,
+    "model": "gpt-4o",
+    "status": "completed",
+    "output": [
+        {
+            "type": "message",
+            "id": "msg_1",
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": "plain body", "annotations": []}],
+        }
+    ],
+    "usage": {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5},
+}
+
+
+async def test_an_upstream_ignoring_stream_is_synthesized_into_a_stream(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=RESPONSES_BODY)  # JSON where SSE was asked for
+    body = {
+        "model": "gpt-4o",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+    }
+    answer, data = await run(gateway, Snap("sk-one"), "messages", body)
+    assert answer.status == 200
+    assert answer.header("content-type") == "text/event-stream"
+    text = data.decode()
+    assert "event: message_start" in text and "plain body" in text
+    assert "event: message_stop" in text
+
+
+async def test_an_error_document_with_200_on_a_stream_route_is_an_error(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json={"error": {"message": "quota", "type": "insufficient_quota"}})
+    body = {
+        "model": "gpt-4o",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+    }
+    answer, data = await run(gateway, Snap("sk-one"), "messages", body)
+    assert answer.status >= 400
+    assert json.loads(data)["type"] == "error"  # Anthropic's error shape
