@@ -86,6 +86,13 @@ class Answer:
                 self.first = chunk
                 return
 
+    def take_first(self) -> bytes:
+        """The peeked first chunk, handed over (it is not yielded again by :meth:`chunks`)."""
+        first, self.first = self.first, b""
+        if first:
+            self._capture(first)
+        return first
+
     async def read(self) -> bytes:
         """The whole body (the connection is released, the audit row written)."""
         if self.body is not None:

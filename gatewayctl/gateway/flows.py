@@ -167,17 +167,26 @@ async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
 
 
 class _Translate(StreamHooks):
-    def __init__(self, translator: StreamTranslator) -> None:
+    """TransformTo: upstream events → caller events; ``pending`` is already translated output
+    (the first chunk, translated before the response was committed) to send first."""
+
+    def __init__(self, translator: StreamTranslator, pending: bytes = b"") -> None:
         self.translator = translator
+        self.pending = pending
+
+    def _with_pending(self, out: bytes) -> bytes:
+        if self.pending:
+            out, self.pending = self.pending + out, b""
+        return out
 
     def feed(self, chunk: bytes) -> bytes:
-        return self.translator.feed(chunk)
+        return self._with_pending(self.translator.feed(chunk))
 
     def close(self) -> bytes:
-        return self.translator.close()
+        return self._with_pending(self.translator.close())
 
     def fail(self, error: ir.ErrorInfo) -> bytes | None:
-        return self.translator.fail(error)
+        return self._with_pending(self.translator.fail(error))
 
 
 async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
@@ -202,6 +211,13 @@ async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
         dest_stream = False  # the upstream ignored the stream flag: read it as a body
     if entrance.stream and dest_stream:
         translator = StreamTranslator(dest, caller, options)
+        # Nothing is committed yet: an upstream whose first event is an error still gets a
+        # real HTTP error status, in the caller's shape, instead of a 200 stream.
+        first = translator.feed(answer.take_first())
+        if translator.tap.error_before_start and translator.tap.error is not None:
+            await answer.close()
+            failed = error_body(caller, translator.tap.error)
+            return json_response(failed.status, failed.body, list(failed.headers.items()))
 
         def on_end(ending: Ending) -> None:
             text = translator.output_text
@@ -214,7 +230,7 @@ async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
         return GatewayResponse(
             200,
             stream_headers(framing_for(caller)) + forwarded_headers(answer.headers),
-            stream=relay(answer, _Translate(translator), on_end),
+            stream=relay(answer, _Translate(translator, first), on_end),
         )
     raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())
     if entrance.stream:  # non-stream upstream, stream caller

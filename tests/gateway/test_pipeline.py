@@ -198,3 +198,27 @@ async def test_an_error_document_with_200_on_a_stream_route_is_an_error(
     answer, data = await run(gateway, Snap("sk-one"), "messages", body)
     assert answer.status >= 400
     assert json.loads(data)["type"] == "error"  # Anthropic's error shape
+
+
+async def test_a_stream_failing_at_its_first_event_is_an_http_error(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        content=(
+            b"event: error\n"
+            b'data: {"type":"error","code":"server_error","message":"the model is overloaded",'
+            b'"param":null,"sequence_number":0}\n\n'
+        ),
+        headers={"content-type": "text/event-stream"},
+    )
+    body = {
+        "model": "gpt-4o",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+    }
+    answer, data = await run(gateway, Snap("sk-one"), "messages", body)
+    assert answer.stream is None
+    assert answer.status >= 500
+    error = json.loads(data)
+    assert error["type"] == "error" and "overloaded" in error["error"]["message"]
