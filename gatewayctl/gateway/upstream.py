@@ -13,15 +13,20 @@ follow what a relay of LLM traffic needs (python-stack.md §1.1):
   ~3× the throughput of the stock pool at 200 concurrent streams). ``auto`` picks aiohttp when
   the package is installed. ``GATEWAYCTL_UPSTREAM_TRANSPORT`` overrides the choice;
 * the **egress proxy** of the global settings (``http://``, ``https://``, ``socks5://``) for
-  every upstream call; a proxy change makes the gateway build a new client.
+  every upstream call; a proxy change makes the gateway build a new client;
+* **no cookie jar**: the client is shared by every user and credential, so a ``Set-Cookie``
+  from one upstream answer must never ride along on another request (and parsing cookies on
+  every response is measurable work for nothing).
 
 Only this module knows which transport is in use; everything else sees ``httpx``.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
 import os
+import urllib.request
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,6 +67,16 @@ class ClientOptions:
         )
 
 
+class NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that never stores or sends anything."""
+
+    def extract_cookies(self, response: object, request: urllib.request.Request) -> None:
+        return None
+
+    def add_cookie_header(self, request: urllib.request.Request) -> None:
+        return None
+
+
 def aiohttp_available() -> bool:
     try:
         import httpx_aiohttp  # noqa: F401
@@ -94,7 +109,9 @@ def _aiohttp_transport(options: ClientOptions, proxy: str | None) -> httpx.Async
             limit=options.max_connections,
             keepalive_timeout=options.keepalive_expiry,
         )
-        return aiohttp.ClientSession(connector=connector, trust_env=False)
+        return aiohttp.ClientSession(
+            connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
+        )
 
     return AiohttpTransport(
         limits=options.limits(),
@@ -123,6 +140,7 @@ def make_client(
         timeout=options.timeout(),
         follow_redirects=False,
         trust_env=False,
+        cookies=NoCookies(),
     )
     client.gatewayctl_transport = kind  # type: ignore[attr-defined]
     return client

@@ -153,3 +153,13 @@ def test_transport_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     client = upstream.make_client(upstream.ClientOptions(transport="httpx"))
     assert upstream.transport_of(client) == "httpx"
     assert client.timeout.read == upstream.ClientOptions().read_timeout
+
+
+async def test_the_shared_client_keeps_no_cookies(httpx_mock: Any) -> None:
+    httpx_mock.add_response(url="http://127.0.0.1:9/a", headers={"set-cookie": "sid=one; Path=/"})
+    httpx_mock.add_response(url="http://127.0.0.1:9/b")
+    client = upstream.make_client(upstream.ClientOptions(transport="httpx"))
+    async with client:
+        await client.get("http://127.0.0.1:9/a")
+        await client.get("http://127.0.0.1:9/b")
+    assert "cookie" not in httpx_mock.get_requests()[1].headers
