@@ -27,6 +27,9 @@ Embeddings (``POST /v1/embeddings``, §5)
 Token counting (``POST /v1/responses/input_tokens``, §9.1)
     ``emit_input_tokens_response(n)``, ``parse_input_tokens_response(body)``.
 
+End user
+    ``user_field(user)`` — the ``user`` value OpenAI accepts (≤ 64 characters, else a hash).
+
 Reasoning
     ``reasoning_effort(config)`` — the ``reasoning_effort`` / ``reasoning.effort`` value for an
     IR reasoning request (both codecs send the same).
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import struct
 from typing import Any
@@ -442,6 +446,22 @@ def parse_input_tokens_response(body: dict[str, Any]) -> int:
     if n is None:
         raise InvalidInput("count response: input_tokens is required")
     return n
+
+
+# --------------------------------------------------------------------------------------
+# End-user id
+# --------------------------------------------------------------------------------------
+
+MAX_USER_LENGTH = 64
+
+
+def user_field(user: str | None) -> str | None:
+    """The ``user`` value to send: as given when it fits OpenAI's 64-character limit, else its
+    SHA-256 hex digest (64 characters) — still one stable id per end user. Claude Code's
+    ``metadata.user_id`` is a JSON string of ~150 characters that OpenAI would refuse."""
+    if user is None or len(user) <= MAX_USER_LENGTH:
+        return user
+    return hashlib.sha256(user.encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Anthropic Messages requests: parse into the IR, emit what the real API accepts.
 
-Every emitted body is checked by :func:`assert_api_valid`: each block, tool, tool_choice and
-thinking config must validate against the official SDK's request types, and the conversation
+Every emitted body is checked by :func:`tests.protocols.api_rules.assert_anthropic_request`:
+the body must validate strictly against the official SDK's request types, and the conversation
 must follow the API's documented rules (non-empty text, results right after their calls, no
 thinking without a signature, no trailing whitespace in a final assistant turn, budget <
 max_tokens).
@@ -14,102 +14,26 @@ import json
 from typing import Any
 
 import pytest
-from anthropic.types import (
-    ContentBlockParam,
-    TextBlockParam,
-    ThinkingConfigParam,
-    ToolChoiceParam,
-    ToolUnionParam,
-)
-from anthropic.types.tool_result_block_param import Content as ToolResultContent
-from pydantic import TypeAdapter
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.anthropic import CODEC
 from gatewayctl.protocols.reasoning import EFFORT_BUDGET, budget_to_effort
 from tests.conftest import FIXTURES
+from tests.protocols.api_rules import assert_anthropic_request as assert_api_valid
 
 OWN = FIXTURES / "anthropic"
-REQUEST_FIXTURES = ["claude_code_request.json", "tool_loop_request.json", "sampling_request.json"]
-BLOCK = TypeAdapter(ContentBlockParam)
-RESULT_CONTENT = TypeAdapter(ToolResultContent)
-SYSTEM_BLOCK = TypeAdapter(TextBlockParam)
-TOOL = TypeAdapter(ToolUnionParam)
-TOOL_CHOICE = TypeAdapter(ToolChoiceParam)
-THINKING = TypeAdapter(ThinkingConfigParam)
+REQUEST_FIXTURES = [
+    "claude_code_request.json",
+    "claude_code_agent_turn_request.json",
+    "tool_loop_request.json",
+    "sampling_request.json",
+]
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 def load(name: str) -> dict[str, Any]:
     return json.loads((OWN / name).read_text())
-
-
-def assert_api_valid(body: dict[str, Any], *, count: bool = False) -> None:
-    """The request would pass the Messages API's validation."""
-    if not count:
-        assert isinstance(body["max_tokens"], int) and body["max_tokens"] >= 1
-    assert isinstance(body["model"], str)
-    system = body.get("system")
-    if isinstance(system, list):
-        for block in system:
-            SYSTEM_BLOCK.validate_python(block)
-            assert block["text"].strip()
-    messages = body["messages"]
-    assert messages, "the API rejects an empty conversation"
-    previous_calls: list[str] = []
-    for i, msg in enumerate(messages):
-        assert msg["role"] in ("user", "assistant")
-        if i:
-            assert msg["role"] != messages[i - 1]["role"], "roles alternate"
-        content = msg["content"]
-        assert isinstance(content, list) and content
-        for block in content:
-            BLOCK.validate_python(block)
-            if block["type"] == "text":
-                assert block["text"].strip(), "no empty/whitespace text blocks"
-            if block["type"] == "thinking":
-                assert block["signature"], "thinking only with a signature"
-            if block["type"] == "tool_result" and isinstance(block.get("content"), list):
-                for inner in block["content"]:
-                    RESULT_CONTENT.validate_python(inner)
-            if msg["role"] == "user":
-                assert block["type"] not in ("tool_use", "thinking", "redacted_thinking")
-            else:
-                assert block["type"] not in ("tool_result", "image", "document")
-        types = [b["type"] for b in content]
-        if msg["role"] == "user":
-            results = [b["tool_use_id"] for b in content if b["type"] == "tool_result"]
-            assert sorted(results) == sorted(previous_calls), "every call answered, no orphans"
-            assert types[: len(results)] == ["tool_result"] * len(results), "results first"
-            previous_calls = []
-        else:
-            assert not previous_calls
-            previous_calls = [b["id"] for b in content if b["type"] == "tool_use"]
-            for call in previous_calls:
-                assert call and all(c.isalnum() or c in "_-" for c in call)
-    assert not previous_calls, "the last tool_use turn has its results"
-    if messages[-1]["role"] == "assistant" and messages[-1]["content"][-1]["type"] == "text":
-        assert messages[-1]["content"][-1]["text"] == messages[-1]["content"][-1]["text"].rstrip()
-    for tool in body.get("tools", []):
-        TOOL.validate_python(tool)
-    if "tool_choice" in body:
-        TOOL_CHOICE.validate_python(body["tool_choice"])
-        assert body.get("tools"), "tool_choice only with tools"
-    thinking = body.get("thinking")
-    if thinking is not None:
-        THINKING.validate_python(thinking)
-        if thinking["type"] == "enabled":
-            assert 1024 <= thinking["budget_tokens"]
-            if not count:
-                assert thinking["budget_tokens"] < body["max_tokens"]
-        if thinking["type"] != "disabled":
-            assert body.get("temperature", 1) == 1 and "top_k" not in body
-            assert body.get("top_p", 1) >= 0.95
-            assert body.get("tool_choice", {"type": "auto"})["type"] in ("auto", "none")
-    for stop in body.get("stop_sequences", []):
-        assert stop.strip()
-    assert 0 <= body.get("temperature", 0) <= 1
 
 
 def user(*parts: ir.Part) -> ir.Message:

@@ -13,32 +13,18 @@ from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.gemini import CODEC
 from gatewayctl.protocols.gemini.config import thinking_config
-from gatewayctl.protocols.sse import dumps
+from tests.protocols.api_rules import assert_gemini_request
 from tests.protocols.test_gemini_support import GEMINI_OWN, load_json
 
 REQUESTS = sorted((GEMINI_OWN / "requests").glob("*.json"))
 
 
-def sdk_validate_request(body: dict[str, Any]) -> None:
-    """Every piece of an emitted request must validate as the SDK's (strict) types."""
-    known = {"contents", "systemInstruction", "tools", "toolConfig", "generationConfig"}
-    known |= {"safetySettings", "cachedContent", "labels"}
-    assert set(body) <= known, set(body) - known
-    for content in body["contents"]:
-        types.Content.model_validate_json(dumps(content))
-        assert content["parts"], "no empty contents"
-        for part in content["parts"]:
-            assert part, "no empty parts"
-    if "systemInstruction" in body:
-        types.Content.model_validate_json(dumps(body["systemInstruction"]))
-    for tool in body.get("tools", []):
-        types.Tool.model_validate_json(dumps(tool))
-    if "toolConfig" in body:
-        types.ToolConfig.model_validate_json(dumps(body["toolConfig"]))
-    if "generationConfig" in body:
-        types.GenerationConfig.model_validate_json(dumps(body["generationConfig"]))
-    for setting in body.get("safetySettings", []):
-        types.SafetySetting.model_validate_json(dumps(setting))
+def sdk_validate_request(
+    body: dict[str, Any], model: str = "", *, conversation: bool = True
+) -> None:
+    """Every piece of an emitted request must validate as the SDK's (strict) types, and the
+    conversation must follow Gemini's rules (:mod:`tests.protocols.api_rules`)."""
+    assert_gemini_request(body, model, conversation=conversation)
 
 
 @pytest.mark.parametrize("path", REQUESTS, ids=lambda p: p.name)
@@ -541,7 +527,7 @@ def test_tools_and_tool_choice_from_other_protocols() -> None:
     body = CODEC.emit_request(
         ir.Request(model="m", tools=tools, tool_choice=ir.ToolChoice("required"))
     )
-    sdk_validate_request(body)
+    sdk_validate_request(body, conversation=False)
     assert body["tools"] == [
         {
             "functionDeclarations": [

@@ -7,7 +7,12 @@ from typing import Any
 
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.openai_chat.wire import AUDIO_FORMAT, chat_pd, emit_tool_call
-from gatewayctl.protocols.openai_common import file_data_uri, image_to_url, reasoning_effort
+from gatewayctl.protocols.openai_common import (
+    file_data_uri,
+    image_to_url,
+    reasoning_effort,
+    user_field,
+)
 
 # --------------------------------------------------------------------------------------
 # emit
@@ -249,7 +254,7 @@ def emit_request(request: ir.Request, *, for_count: bool = False) -> dict[str, A
         ("presence_penalty", request.presence_penalty),
         ("frequency_penalty", request.frequency_penalty),
         ("n", request.candidate_count),
-        ("user", request.user),
+        ("user", user_field(request.user)),
     ):
         if value is not None:
             body[key] = value

@@ -14,7 +14,12 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.openai_common import file_data_uri, image_to_url, reasoning_effort
+from gatewayctl.protocols.openai_common import (
+    file_data_uri,
+    image_to_url,
+    reasoning_effort,
+    user_field,
+)
 from gatewayctl.protocols.openai_responses.request import COUNT_FIELDS, OPAQUE_FIELDS, Content
 from gatewayctl.protocols.openai_responses.shared import own, reasoning_item, tool_call_item
 
@@ -55,7 +60,7 @@ def emit_request(request: ir.Request) -> dict[str, Any]:
     if reasoning:
         body["reasoning"] = reasoning
     if request.user is not None:
-        body["user"] = request.user
+        body["user"] = user_field(request.user)
     if request.metadata is not None:
         body["metadata"] = request.metadata
     if request.stream:
