@@ -99,7 +99,14 @@ def test_every_entrance_reaches_every_upstream(
 @pytest.mark.parametrize("stream", [False, True], ids=["body", "stream"])
 @pytest.mark.parametrize(
     ("entrance", "upstream"),
-    [("chat", "oai"), ("responses", "oai"), ("messages", "claude"), ("gemini", "studio")],
+    [
+        ("chat", "oai"),
+        ("responses", "oai"),
+        ("messages", "claude"),
+        ("gemini", "studio"),
+        ("chat", "claude"),  # Anthropic's OpenAI-compatible /v1/chat/completions
+        ("chat", "studio"),  # AI Studio's /v1beta/openai layer
+    ],
 )
 def test_native_passthrough(env: GatewayEnv, entrance: str, upstream: str, stream: bool) -> None:
     assert ask(env, entrance, upstream, stream=stream, scoped=True) == EXPECTED

@@ -96,8 +96,7 @@ def test_embeddings_unsupported_on_anthropic_is_501(env: GatewayEnv) -> None:
 # --------------------------------------------------------------------------------------
 
 
-# (aistudio's OpenAI model list is its /v1beta/openai layer, which the Gemini fake lacks)
-@pytest.mark.parametrize("provider", ["oai", "anth", "gem", "claude"])
+@pytest.mark.parametrize("provider", ["oai", "anth", "gem", "claude", "studio"])
 def test_openai_model_list_scoped(env: GatewayEnv, provider: str) -> None:
     client = openai_client(env, provider)
     ids = [m.id for m in client.models.list()]
