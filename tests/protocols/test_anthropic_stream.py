@@ -567,6 +567,7 @@ def test_signed_thinking_from_anthropic_replays_its_signature() -> None:
     assert ours[0].data["message"]["usage"] == {
         "input_tokens": 60,
         "output_tokens": 1,
+        "cache_read_input_tokens": 0,
         "cache_creation_input_tokens": 40,
     }
     message = sdk_accumulate(ours)

@@ -348,14 +348,18 @@ class AnthropicStreamEncoder:
         self._started = True
         if start is not None:
             self._usage = merge_usage(self._usage, start.usage)
-        usage: dict[str, Any] = {"input_tokens": 0, "output_tokens": 1}
+        # every count the real message_start carries, as integers (Claude Code reads them)
+        usage: dict[str, Any] = {
+            "input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": 1,
+        }
         known = self._usage
         if known is not None and known.input_tokens is not None:
             usage["input_tokens"] = uncached_input(known)
-            if known.cache_creation_tokens is not None:
-                usage["cache_creation_input_tokens"] = known.cache_creation_tokens
-            if known.cache_read_tokens is not None:
-                usage["cache_read_input_tokens"] = known.cache_read_tokens
+            usage["cache_creation_input_tokens"] = known.cache_creation_tokens or 0
+            usage["cache_read_input_tokens"] = known.cache_read_tokens or 0
         elif self.options.input_tokens_estimate is not None:
             usage["input_tokens"] = self.options.input_tokens_estimate
         message: dict[str, Any] = {
