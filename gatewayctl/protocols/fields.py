@@ -12,6 +12,9 @@ Two layers:
   two spellings, see :mod:`gatewayctl.protocols.gemini.common`);
 * key readers ``get_str``, ``get_int``, … read ``obj[key]`` and name it ``where.key``.
 
+Writers: ``put_present`` sets the fields whose value is known (not None) and ``add_missing``
+replays opaque extra fields a parser kept, without overriding what the emitter wrote.
+
 ``require_dict`` is for values that must be an object (a body, a list item). ``count_or_none``
 reads token counts leniently: usage objects are informational, a wrong type there is treated as
 "not reported" rather than a failed answer.
@@ -94,6 +97,19 @@ def require_dict(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def content_parts(content: Any, where: str) -> str | list[tuple[str, dict[str, Any]]]:
+    """A ``content`` field that is a string or an array of part objects (OpenAI messages and
+    items): the string (``""`` when absent), or each part with the path that names it
+    (``where[i]``). InvalidInput for anything else, or a part that is not an object."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise InvalidInput(f"{where} must be a string or an array of parts")
+    return [(f"{where}[{i}]", require_dict(raw, f"{where}[{i}]")) for i, raw in enumerate(content)]
+
+
 def count_or_none(value: Any) -> int | None:
     """A token count from a usage object, or None when it is not a count (bools, other
     types); integral floats and digit strings are accepted."""
@@ -118,6 +134,14 @@ def get_str(obj: dict[str, Any], key: str, where: str = "") -> str | None:
     return as_str(obj.get(key), path(where, key))
 
 
+def require_str(obj: dict[str, Any], key: str, where: str = "") -> str:
+    """``obj[key]`` as a non-empty string; InvalidInput "``where.key`` is required" otherwise."""
+    value = get_str(obj, key, where)
+    if not value:
+        raise InvalidInput(f"{path(where, key)} is required")
+    return value
+
+
 def get_int(obj: dict[str, Any], key: str, where: str = "") -> int | None:
     """An optional integer (a float with an integral value is accepted)."""
     return as_int(obj.get(key), path(where, key))
@@ -138,3 +162,22 @@ def get_dict(obj: dict[str, Any], key: str, where: str = "") -> dict[str, Any] |
 
 def get_list(obj: dict[str, Any], key: str, where: str = "") -> list[Any] | None:
     return as_list(obj.get(key), path(where, key))
+
+
+# --------------------------------------------------------------------------------------
+# writers
+# --------------------------------------------------------------------------------------
+
+
+def put_present(out: dict[str, Any], *pairs: tuple[str, Any]) -> None:
+    """Set ``out[key] = value`` for each pair whose value is not None."""
+    for key, value in pairs:
+        if value is not None:
+            out[key] = value
+
+
+def add_missing(out: dict[str, Any], extra: Any) -> None:
+    """Copy the keys of ``extra`` (when it is a dict) that ``out`` does not have yet."""
+    if isinstance(extra, dict):
+        for key, value in extra.items():
+            out.setdefault(key, value)

@@ -13,7 +13,7 @@ Errors (``{"error": {"message", "type", "param", "code"}}``, protocols.md §1.4,
     (in-stream ``data: {"error": {...}}`` events).
     ``emit_error(error) -> (status, body)`` and ``error_object(error) -> dict`` (the inner
     ``{"message", "type", "param", "code"}``, for in-stream error events).
-    ``kind_for_status(status)``, ``kind_for_type(type, code)``, ``status_for_kind(kind)``.
+    ``kind_for_type(type, code)`` (status ↔ kind: :mod:`gatewayctl.protocols.errorkinds`).
 
 Models (``GET /v1/models[/{id}]``, §5)
     ``parse_model_list(body)``, ``emit_model_list(models)``, ``parse_model(body)``,
@@ -23,6 +23,9 @@ Embeddings (``POST /v1/embeddings``, §5)
     ``parse_embedding_request(body)``, ``emit_embedding_request(req)``,
     ``parse_embedding_response(body)``, ``emit_embedding_response(resp, encoding_format)``,
     ``encode_embedding_base64(vector)``, ``decode_embedding_base64(text)``.
+
+The codec methods both codecs answer alike (errors, count answers, models) are
+:class:`OpenAICodecMethods`, the base class of both codec objects.
 
 Token counting (``POST /v1/responses/input_tokens``, §9.1)
     ``emit_input_tokens_response(n)``, ``parse_input_tokens_response(body)``.
@@ -54,6 +57,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.errorkinds import kind_for_status, status_for_kind
 from gatewayctl.protocols.fields import get_dict, get_int, get_list, get_str, require_dict
 from gatewayctl.protocols.media import (
     build_data_uri,
@@ -98,18 +102,6 @@ _KIND_BY_TYPE: dict[str, ir.ErrorKind] = {
     "deadline_exceeded": "timeout",
 }
 
-_STATUS_BY_KIND: dict[ir.ErrorKind, int] = {
-    "invalid_request": 400,
-    "authentication": 401,
-    "permission": 403,
-    "not_found": 404,
-    "request_too_large": 413,
-    "rate_limit": 429,
-    "api_error": 500,
-    "overloaded": 503,
-    "timeout": 504,
-}
-
 _TYPE_BY_KIND: dict[ir.ErrorKind, str] = {
     "invalid_request": "invalid_request_error",
     "authentication": "authentication_error",
@@ -123,31 +115,6 @@ _TYPE_BY_KIND: dict[ir.ErrorKind, str] = {
 }
 
 
-def kind_for_status(status: int) -> ir.ErrorKind | None:
-    """The canonical error kind an HTTP status implies (None for non-error statuses)."""
-    if status in (400, 409, 422):
-        return "invalid_request"
-    if status == 401:
-        return "authentication"
-    if status == 403:
-        return "permission"
-    if status == 404:
-        return "not_found"
-    if status == 413:
-        return "request_too_large"
-    if status == 429:
-        return "rate_limit"
-    if status in (503, 529):
-        return "overloaded"
-    if status in (408, 504):
-        return "timeout"
-    if status >= 500:
-        return "api_error"
-    if status >= 400:
-        return "invalid_request"
-    return None
-
-
 def kind_for_type(type_: str | None, code: str | None = None) -> ir.ErrorKind | None:
     """The canonical kind named by an error ``type`` (or ``code``), any provider's spelling."""
     for name in (type_, code):
@@ -156,10 +123,6 @@ def kind_for_type(type_: str | None, code: str | None = None) -> ir.ErrorKind | 
             if kind is not None:
                 return kind
     return None
-
-
-def status_for_kind(kind: ir.ErrorKind) -> int:
-    return _STATUS_BY_KIND[kind]
 
 
 def _text(value: Any) -> str | None:
@@ -538,3 +501,36 @@ def file_data_uri(part: ir.FilePart) -> str | None:
     if part.data is None:
         return None
     return build_data_uri(part.media_type or guess_media_type(part.filename), part.data)
+
+
+# --------------------------------------------------------------------------------------
+# The codec methods Chat and Responses share
+# --------------------------------------------------------------------------------------
+
+
+class OpenAICodecMethods:
+    """Errors, count answers and models: one vendor, one shape for both OpenAI codecs."""
+
+    def parse_error(self, status: int, body: bytes) -> ir.ErrorInfo:
+        return parse_error(status, body)
+
+    def emit_error(self, error: ir.ErrorInfo) -> tuple[int, dict[str, Any]]:
+        return emit_error(error)
+
+    def parse_count_response(self, body: dict[str, Any]) -> int:
+        return parse_input_tokens_response(body)
+
+    def emit_count_response(self, input_tokens: int) -> dict[str, Any]:
+        return emit_input_tokens_response(input_tokens)
+
+    def parse_model_list(self, body: dict[str, Any]) -> list[ir.ModelInfo]:
+        return parse_model_list(body)
+
+    def emit_model_list(self, models: list[ir.ModelInfo]) -> dict[str, Any]:
+        return emit_model_list(models)
+
+    def parse_model(self, body: dict[str, Any]) -> ir.ModelInfo:
+        return parse_model(body)
+
+    def emit_model(self, model: ir.ModelInfo) -> dict[str, Any]:
+        return emit_model(model)

@@ -22,13 +22,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.usage import merge_usage
 from gatewayctl.translate.stream import (
     Sequencer,
     SkeletonPart,
     copy_part,
     empty_skeleton,
     merge_provider_data,
-    merge_usage,
 )
 
 

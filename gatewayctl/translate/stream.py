@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.usage import merge_usage
 
 SkeletonPart = ir.TextPart | ir.ReasoningPart | ir.ToolCallPart
 
@@ -53,25 +54,6 @@ def merge_provider_data(target: ir.ProviderData, extra: ir.ProviderData | None) 
     for family, values in extra.items():
         if isinstance(values, dict):
             target.setdefault(family, {}).update(values)
-
-
-def merge_usage(old: ir.Usage | None, new: ir.Usage | None) -> ir.Usage | None:
-    """Field-wise merge of two cumulative snapshots: the newer value wins where it is known."""
-    if new is None:
-        return None if old is None else replace(old)
-    if old is None:
-        return replace(new)
-    return ir.Usage(
-        input_tokens=_pick(new.input_tokens, old.input_tokens),
-        output_tokens=_pick(new.output_tokens, old.output_tokens),
-        cache_read_tokens=_pick(new.cache_read_tokens, old.cache_read_tokens),
-        cache_creation_tokens=_pick(new.cache_creation_tokens, old.cache_creation_tokens),
-        reasoning_tokens=_pick(new.reasoning_tokens, old.reasoning_tokens),
-    )
-
-
-def _pick(new: int | None, old: int | None) -> int | None:
-    return old if new is None else new
 
 
 def empty_skeleton(part: SkeletonPart) -> SkeletonPart:

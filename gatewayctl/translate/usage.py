@@ -29,9 +29,9 @@ from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import WireEvent
 from gatewayctl.protocols.registry import Framing
 from gatewayctl.protocols.sse import JsonStreamParser, SSEParser
+from gatewayctl.protocols.usage import merge_usage
 from gatewayctl.translate.framing import wire_event
 from gatewayctl.translate.refs import ProtocolRef, default_framing, resolve
-from gatewayctl.translate.stream import merge_usage
 
 _CHAT_USAGE = re.compile(r'"usage"\s*:\s*\{')
 _RESPONSES_TERMINAL = frozenset(

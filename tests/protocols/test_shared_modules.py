@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import fields, ir, media, reasoning
+from gatewayctl.protocols import arguments, errorkinds, fields, ir, media, reasoning
 from gatewayctl.protocols.registry import get_codec
+from gatewayctl.protocols.usage import merge_usage
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 JPEG = "/9j/4AAQSkZJRgABAQAAAQABAAD"
@@ -47,6 +48,77 @@ def test_counts_are_read_leniently() -> None:
     assert fields.count_or_none("12") == 12
     for value in (None, True, "x", 1.5, [], {}):
         assert fields.count_or_none(value) is None
+
+
+def test_require_str_and_content_parts() -> None:
+    assert fields.require_str({"name": "x"}, "name", "tools[0]") == "x"
+    for obj in ({}, {"name": ""}, {"name": None}):
+        with pytest.raises(InvalidInput, match=r"tools\[0\]\.name is required"):
+            fields.require_str(obj, "name", "tools[0]")
+    assert fields.content_parts(None, "c") == ""
+    assert fields.content_parts("hi", "c") == "hi"
+    assert fields.content_parts([{"type": "text"}], "m.content") == [
+        ("m.content[0]", {"type": "text"})
+    ]
+    with pytest.raises(InvalidInput, match="c must be a string or an array of parts"):
+        fields.content_parts(3, "c")
+    with pytest.raises(InvalidInput, match=r"c\[1\] must be an object"):
+        fields.content_parts([{}, "x"], "c")
+
+
+def test_writers() -> None:
+    out: dict[str, Any] = {"a": 1}
+    fields.put_present(out, ("b", 2), ("c", None), ("d", 0), ("e", False))
+    assert out == {"a": 1, "b": 2, "d": 0, "e": False}
+    fields.add_missing(out, {"a": 9, "f": 3})
+    fields.add_missing(out, None)
+    assert out == {"a": 1, "b": 2, "d": 0, "e": False, "f": 3}
+
+
+# errors, arguments, usage -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(400, "invalid_request"), (409, "invalid_request"), (401, "authentication")]
+    + [(402, "permission"), (403, "permission"), (404, "not_found"), (408, "timeout")]
+    + [(413, "request_too_large"), (418, "invalid_request"), (429, "rate_limit")]
+    + [(500, "api_error"), (502, "api_error"), (503, "overloaded"), (529, "overloaded")]
+    + [(504, "timeout"), (200, None)],
+)
+def test_kind_for_status(status: int, kind: str | None) -> None:
+    assert errorkinds.kind_for_status(status) == kind
+    if kind is not None:
+        assert errorkinds.kind_for_status(errorkinds.status_for_kind(kind)) == kind  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "obj"),
+    [
+        ("", "function", {}),
+        ('{"a": 1}', "function", {"a": 1}),
+        ("[1, 2]", "function", {"value": [1, 2]}),
+        ('{"a": ', "function", {"raw": '{"a": '}),
+        ("*** Begin Patch", "custom", {"input": "*** Begin Patch"}),
+    ],
+)
+def test_arguments_to_object(text: str, kind: str, obj: dict[str, Any]) -> None:
+    assert arguments.to_object(text, kind) == obj
+
+
+def test_arguments_to_text() -> None:
+    assert arguments.to_text(None) == "{}"
+    assert arguments.to_text({"city": "Zürich"}) == '{"city": "Zürich"}'
+
+
+def test_merge_usage_keeps_what_was_reported_once() -> None:
+    start = ir.Usage(input_tokens=10, cache_read_tokens=4)
+    end = ir.Usage(output_tokens=3, input_tokens=None)
+    merged = merge_usage(start, end)
+    assert merged == ir.Usage(input_tokens=10, output_tokens=3, cache_read_tokens=4)
+    assert merge_usage(None, None) is None
+    copy = merge_usage(start, None)
+    assert copy == start and copy is not start
 
 
 # media --------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gatewayctl.protocols import ir
-from gatewayctl.translate.stream import Sequencer, merge_usage, sequence_blocks
+from gatewayctl.protocols.usage import merge_usage
+from gatewayctl.translate.stream import Sequencer, sequence_blocks
 
 
 def assert_sequential(events: list[ir.StreamEvent]) -> None:

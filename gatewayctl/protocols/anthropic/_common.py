@@ -2,20 +2,20 @@
 
 Everything that has one Anthropic-specific answer lives here once: usage arithmetic (Anthropic
 ``input_tokens`` *excludes* cache reads and writes, the IR's includes them), the stop-reason and
-error-type tables, the id rules Anthropic enforces on ``tool_use`` ids, and the translation of
-JSON-text tool arguments into the ``input`` object Anthropic wants.
+error-type tables, and the id rules Anthropic enforces on ``tool_use`` ids. (Tool arguments ↔
+``input`` are :mod:`gatewayctl.protocols.arguments`'s, shared with Gemini.)
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.errorkinds import kind_for_status
 from gatewayctl.protocols.fields import count_or_none
 
 FAMILY = "anthropic"
@@ -89,29 +89,6 @@ def usage_to_wire(u: ir.Usage) -> dict[str, Any]:
     return out
 
 
-def merge_usage(base: ir.Usage | None, new: ir.Usage | None) -> ir.Usage | None:
-    """Field-wise: the newer snapshot wins where it reports a value."""
-    if base is None:
-        return None if new is None else ir.Usage(**_usage_fields(new))
-    if new is None:
-        return base
-    merged = _usage_fields(base)
-    for key, value in _usage_fields(new).items():
-        if value is not None:
-            merged[key] = value
-    return ir.Usage(**merged)
-
-
-def _usage_fields(u: ir.Usage) -> dict[str, int | None]:
-    return {
-        "input_tokens": u.input_tokens,
-        "output_tokens": u.output_tokens,
-        "cache_read_tokens": u.cache_read_tokens,
-        "cache_creation_tokens": u.cache_creation_tokens,
-        "reasoning_tokens": u.reasoning_tokens,
-    }
-
-
 # --------------------------------------------------------------------------------------
 # stop reasons
 # --------------------------------------------------------------------------------------
@@ -182,38 +159,10 @@ KIND_TO_ERROR_TYPE: dict[str, str] = {
     "timeout": "timeout_error",
 }
 
-KIND_STATUS: dict[str, int] = {
-    "invalid_request": 400,
-    "authentication": 401,
-    "permission": 403,
-    "not_found": 404,
-    "request_too_large": 413,
-    "rate_limit": 429,
-    "api_error": 500,
-    "overloaded": 529,
-    "timeout": 504,
-}
-
 
 def kind_from_status(status: int) -> ir.ErrorKind:
     """The canonical kind for an HTTP status when the body does not say."""
-    table: dict[int, ir.ErrorKind] = {
-        400: "invalid_request",
-        401: "authentication",
-        402: "permission",
-        403: "permission",
-        404: "not_found",
-        408: "timeout",
-        413: "request_too_large",
-        422: "invalid_request",
-        429: "rate_limit",
-        503: "overloaded",
-        504: "timeout",
-        529: "overloaded",
-    }
-    if status in table:
-        return table[status]
-    return "invalid_request" if 400 <= status < 500 else "api_error"
+    return kind_for_status(status) or "api_error"
 
 
 def error_object(error: ir.ErrorInfo) -> dict[str, str]:
@@ -245,31 +194,6 @@ def message_id(raw: str) -> str:
     if not raw:
         return "msg_" + uuid.uuid4().hex[:24]
     return "msg_" + _ID_BAD.sub("_", raw)
-
-
-def arguments_to_input(arguments: str, kind: str = "function") -> dict[str, Any]:
-    """IR tool-call arguments (JSON text) → Anthropic ``input`` (an object).
-
-    ``""`` is ``{}``; a free-form (custom) tool's text becomes ``{"input": text}``; JSON that is
-    not an object is wrapped as ``{"value": …}``; text that is not JSON (a truncated stream)
-    is kept as ``{"raw": text}`` rather than lost.
-    """
-    if kind == "custom":
-        return {"input": arguments}
-    if not arguments.strip():
-        return {}
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        return {"raw": arguments}
-    return value if isinstance(value, dict) else {"value": value}
-
-
-def input_to_arguments(value: Any) -> str:
-    """Anthropic ``input`` object → IR arguments text (``{}`` stays ``"{}"``)."""
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False)
 
 
 def b64encode_text(text: str) -> str:

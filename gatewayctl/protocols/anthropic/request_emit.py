@@ -38,7 +38,8 @@ signed thinking block to start it (the API would reject the request). ``temperat
 clamped to 0–1; whitespace-only stop sequences are dropped (the API rejects them).
 Not expressible and dropped: seed, penalties, candidate_count, ``json_object`` response format,
 builtin tools of other families; free-form (custom) tools become function tools taking
-``{"input": string}``.
+``{"input": string}`` (calls come back unwrapped by :mod:`gatewayctl.translate.toolnames`).
+Tool names are taken as given: names Anthropic refuses are renamed by the translate layer.
 """
 
 from __future__ import annotations
@@ -46,14 +47,14 @@ from __future__ import annotations
 from typing import Any
 
 from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import arguments, ir
 from gatewayctl.protocols.anthropic._common import (
     anthropic_data,
-    arguments_to_input,
     b64decode_text,
     tool_id,
     with_cache_control,
 )
+from gatewayctl.protocols.fields import add_missing
 from gatewayctl.protocols.media import parse_data_uri, sniff_media_type
 from gatewayctl.protocols.reasoning import effort_to_budget, nearest_effort, normalize_effort
 
@@ -127,9 +128,7 @@ def emit_request(req: ir.Request) -> dict[str, Any]:
     if req.stream:
         body["stream"] = True
     extra = pd.get("extra")
-    if isinstance(extra, dict):
-        for key, value in extra.items():
-            body.setdefault(key, value)
+    add_missing(body, extra)
     return body
 
 
@@ -182,8 +181,7 @@ def _emit_tools(tools: list[ir.Tool]) -> list[dict[str, Any]]:
         item["input_schema"] = schema
         if tool.strict:
             item["strict"] = True
-        for key, value in pd.items():
-            item.setdefault(key, value)
+        add_missing(item, pd)
         out.append(item)
     return out
 
@@ -313,7 +311,7 @@ def _emit_part(part: ir.Part, role: str) -> list[Block]:
                 "type": "tool_use",
                 "id": tool_id(part.id),
                 "name": part.name,
-                "input": arguments_to_input(part.arguments, part.kind),
+                "input": arguments.to_object(part.arguments, part.kind),
             }
             return [with_cache_control(block, part.provider_data)]
         if isinstance(part, ir.ReasoningPart):

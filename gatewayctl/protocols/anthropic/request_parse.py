@@ -31,12 +31,11 @@ from __future__ import annotations
 from typing import Any
 
 from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import arguments, ir
 from gatewayctl.protocols.anthropic._common import (
     FAMILY,
     b64encode_text,
     cache_control_pd,
-    input_to_arguments,
 )
 from gatewayctl.protocols.fields import count_or_none, get_float, get_int, require_dict
 
@@ -185,7 +184,7 @@ def _parse_block(block: dict[str, Any], names: dict[str, str], where: str) -> ir
         return ir.ToolCallPart(
             id=call_id,
             name=name,
-            arguments=input_to_arguments(block.get("input", {})),
+            arguments=arguments.to_text(block.get("input", {})),
             provider_data=cache_control_pd(block),
         )
     if btype == "tool_result":

@@ -19,15 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import arguments, ir
 from gatewayctl.protocols.anthropic._common import (
     ERROR_TYPE_TO_KIND,
     FAMILY,
-    KIND_STATUS,
     anthropic_data,
-    arguments_to_input,
     error_object,
-    input_to_arguments,
     kind_from_status,
     message_id,
     stop_from_wire,
@@ -37,6 +34,7 @@ from gatewayctl.protocols.anthropic._common import (
     usage_to_wire,
 )
 from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.errorkinds import status_for_kind
 from gatewayctl.protocols.fields import count_or_none, require_dict
 
 # --------------------------------------------------------------------------------------
@@ -94,7 +92,7 @@ def content_block_to_part(block: dict[str, Any]) -> ir.Part | None:
         return ir.ToolCallPart(
             id=str(block.get("id") or ""),
             name=str(block.get("name") or ""),
-            arguments=input_to_arguments(block.get("input", {})),
+            arguments=arguments.to_text(block.get("input", {})),
         )
     return None
 
@@ -135,7 +133,7 @@ def part_to_content_block(part: ir.Part) -> dict[str, Any] | None:
             "type": "tool_use",
             "id": tool_id(part.id),
             "name": part.name,
-            "input": arguments_to_input(part.arguments, part.kind),
+            "input": arguments.to_object(part.arguments, part.kind),
         }
     if isinstance(part, ir.ReasoningPart):
         pd = anthropic_data(part.provider_data)
@@ -203,7 +201,7 @@ def emit_error(error: ir.ErrorInfo) -> tuple[int, dict[str, Any]]:
     if error.kind == "overloaded":
         status = 529
     elif not 400 <= status <= 599:
-        status = KIND_STATUS.get(error.kind, 500)
+        status = 529 if error.kind == "overloaded" else status_for_kind(error.kind)
     return status, {"type": "error", "error": error_object(error)}
 
 

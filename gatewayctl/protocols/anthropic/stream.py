@@ -35,15 +35,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import arguments, ir
 from gatewayctl.protocols.anthropic._common import (
     ERROR_TYPE_TO_KIND,
     FAMILY,
     anthropic_data,
     error_object,
-    input_to_arguments,
     kind_from_status,
-    merge_usage,
     message_id,
     stop_from_wire,
     stop_to_wire,
@@ -52,6 +50,7 @@ from gatewayctl.protocols.anthropic._common import (
     usage_from_wire,
 )
 from gatewayctl.protocols.base import EncoderOptions, WireEvent
+from gatewayctl.protocols.usage import merge_usage
 
 # Error HTTP statuses an in-stream error type stands for.
 _ERROR_STATUS = {
@@ -180,7 +179,7 @@ class AnthropicStreamDecoder:
             )
             initial = block.get("input")
             if isinstance(initial, dict) and initial:
-                first_delta = ir.BlockDelta(self._next_index, arguments=input_to_arguments(initial))
+                first_delta = ir.BlockDelta(self._next_index, arguments=arguments.to_text(initial))
         else:
             self._skipped.add(wire)
             return

@@ -29,7 +29,6 @@ again and stay inside ``promptTokenCount``).
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import datetime
@@ -137,34 +136,6 @@ def with_signature(value: str | None) -> ir.ProviderData:
 # --------------------------------------------------------------------------------------
 # Tool-call arguments and ids
 # --------------------------------------------------------------------------------------
-
-
-def dump_args(args: Any) -> str:
-    """Gemini ``args`` object → IR arguments JSON text (absent → ``{}``)."""
-    return json.dumps({} if args is None else args, ensure_ascii=False)
-
-
-def load_args(arguments: str) -> dict[str, Any]:
-    """IR arguments JSON text → Gemini ``args`` object.
-
-    ``""`` is ``{}``; text that is not a JSON object (truncated JSON, a bare value) is kept
-    as ``{"raw": text}`` so nothing is lost and the request stays valid.
-    """
-    if not arguments.strip():
-        return {}
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        return {"raw": arguments}
-    return value if isinstance(value, dict) else {"raw": arguments}
-
-
-def call_args(arguments: str, kind: str) -> dict[str, Any]:
-    """The ``args`` object for a call: a free-form ("custom") tool's raw input is wrapped as
-    ``{"input": text}``, matching the one-string-parameter function we declare for it."""
-    if kind == "custom":
-        return {"input": arguments}
-    return load_args(arguments)
 
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")

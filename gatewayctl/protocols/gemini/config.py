@@ -9,7 +9,7 @@
   replays Gemini built-ins and drops other families' built-ins. A Responses free-form
   ("custom") tool becomes a function taking one string ``input`` (its calls in history are sent
   as ``{"input": text}``; Gemini's calls to it come back as ordinary function calls with that
-  JSON — only the caller's request knows the tool was free-form).
+  JSON, which :mod:`gatewayctl.translate.toolnames` turns back into the caller's free-form call).
 * ``toolConfig.functionCallingConfig``: ``AUTO`` ↔ auto, ``NONE`` ↔ none, ``ANY`` ↔ required,
   ``ANY`` + exactly one ``allowedFunctionNames`` ↔ tool(name). Several allowed names,
   ``VALIDATED`` and other fields (``streamFunctionCallArguments``…) stay Gemini-only in
@@ -41,7 +41,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.fields import require_dict
+from gatewayctl.protocols.fields import add_missing, put_present, require_dict, require_str
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     get_bool,
@@ -97,9 +97,7 @@ def parse_tools(tools: list[Any]) -> list[ir.Tool]:
 
 def _parse_declaration(decl: Any, where: str) -> ir.Tool:
     decl = require_dict(decl, where)
-    name = get_str(decl, "name", where)
-    if not name:
-        raise InvalidInput(f"{where}.name is required")
+    name = require_str(decl, "name", where)
     schema = get_dict(decl, "parametersJsonSchema", where)
     if schema is None:
         params = get_dict(decl, "parameters", where)
@@ -231,9 +229,7 @@ def emit_tools(tools: list[ir.Tool]) -> list[dict[str, Any]]:
             if params is not None:
                 decl["parameters"] = params
         extra = entry.get("extra")
-        if isinstance(extra, dict):
-            for key, value in extra.items():
-                decl.setdefault(key, value)
+        add_missing(decl, extra)
         declarations.append(decl)
     out: list[dict[str, Any]] = []
     if declarations:
@@ -269,24 +265,18 @@ def emit_tool_config(
 
 def emit_generation_config(request: ir.Request, pd: dict[str, Any]) -> dict[str, Any]:
     gen: dict[str, Any] = {}
-    if request.temperature is not None:
-        gen["temperature"] = request.temperature
-    if request.top_p is not None:
-        gen["topP"] = request.top_p
-    if request.top_k is not None:
-        gen["topK"] = request.top_k
-    if request.max_output_tokens is not None:
-        gen["maxOutputTokens"] = request.max_output_tokens
-    if request.stop:
-        gen["stopSequences"] = request.stop[:_MAX_STOP]
-    if request.candidate_count is not None:
-        gen["candidateCount"] = request.candidate_count
-    if request.seed is not None:
-        gen["seed"] = request.seed
-    if request.presence_penalty is not None:
-        gen["presencePenalty"] = request.presence_penalty
-    if request.frequency_penalty is not None:
-        gen["frequencyPenalty"] = request.frequency_penalty
+    put_present(
+        gen,
+        ("temperature", request.temperature),
+        ("topP", request.top_p),
+        ("topK", request.top_k),
+        ("maxOutputTokens", request.max_output_tokens),
+        ("stopSequences", request.stop[:_MAX_STOP] or None),
+        ("candidateCount", request.candidate_count),
+        ("seed", request.seed),
+        ("presencePenalty", request.presence_penalty),
+        ("frequencyPenalty", request.frequency_penalty),
+    )
     fmt = request.response_format
     if fmt is not None:
         if fmt.kind == "text":
@@ -300,9 +290,7 @@ def emit_generation_config(request: ir.Request, pd: dict[str, Any]) -> dict[str,
         if thinking:
             gen["thinkingConfig"] = thinking
     rest = pd.get("generationConfig")
-    if isinstance(rest, dict):
-        for key, value in rest.items():
-            gen.setdefault(key, value)
+    add_missing(gen, rest)
     return gen
 
 

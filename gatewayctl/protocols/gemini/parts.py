@@ -49,12 +49,11 @@ from collections.abc import Callable
 from typing import Any
 
 from gatewayctl.errors import InvalidInput
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import arguments, ir
+from gatewayctl.protocols.fields import add_missing
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
-    call_args,
     camel,
-    dump_args,
     get,
     get_dict,
     get_str,
@@ -116,7 +115,7 @@ def parse_part(
         return ir.ToolCallPart(
             id=call_id,
             name=name,
-            arguments=dump_args(get(call, "args")),
+            arguments=arguments.to_text(get(call, "args")),
             provider_data={FAMILY: pd} if pd else {},
         )
     if has_key(part, "functionResponse"):
@@ -234,9 +233,8 @@ def _with_extra(out: dict[str, Any], provider_data: ir.ProviderData) -> dict[str
     if sig:
         out["thoughtSignature"] = sig
     entry = own(provider_data)
-    if entry and isinstance(entry.get("extra"), dict):
-        for key, value in entry["extra"].items():
-            out.setdefault(key, value)
+    if entry:
+        add_missing(out, entry.get("extra"))
     return out
 
 
@@ -260,7 +258,10 @@ def emit_part(part: ir.Part, *, replay: bool) -> dict[str, Any] | None:
             return None
         return _with_extra({"text": part.text, "thought": True}, part.provider_data)
     if isinstance(part, ir.ToolCallPart):
-        call: dict[str, Any] = {"name": part.name, "args": call_args(part.arguments, part.kind)}
+        call: dict[str, Any] = {
+            "name": part.name,
+            "args": arguments.to_object(part.arguments, part.kind),
+        }
         if part.id and (not replay or has_wire_id(part.provider_data)):
             call["id"] = part.id
         return _with_extra({"functionCall": call}, part.provider_data)
@@ -339,9 +340,7 @@ def function_response(
     if inside:
         fr["parts"] = inside
     extra = entry.get("function_response_extra")
-    if isinstance(extra, dict):
-        for key, value in extra.items():
-            fr.setdefault(key, value)
+    add_missing(fr, extra)
     return _with_extra({"functionResponse": fr}, result.provider_data), beside
 
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from gatewayctl.protocols import ir
-from gatewayctl.protocols.fields import require_dict
+from gatewayctl.protocols.fields import add_missing, require_dict
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     get,
@@ -267,9 +267,7 @@ def emit_request(request: ir.Request) -> dict[str, Any]:
         if key in pd:
             body[key] = pd[key]
     extra = pd.get("extra")
-    if isinstance(extra, dict):
-        for key, value in extra.items():
-            body.setdefault(key, value)
+    add_missing(body, extra)
     return body
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
+from gatewayctl.protocols.errorkinds import kind_for_status
 from gatewayctl.protocols.fields import require_dict
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
@@ -195,25 +196,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
 def kind_for_http(status: int) -> ir.ErrorKind:
-    if status == 400:
-        return "invalid_request"
-    if status == 401:
-        return "authentication"
-    if status == 403:
-        return "permission"
-    if status == 404:
-        return "not_found"
-    if status == 413:
-        return "request_too_large"
-    if status == 429:
-        return "rate_limit"
-    if status in (503, 529):
-        return "overloaded"
-    if status == 504:
-        return "timeout"
-    if 400 <= status < 500:
-        return "invalid_request"
-    return "api_error"
+    """The canonical kind for an HTTP status when the body does not say."""
+    return kind_for_status(status) or "api_error"
 
 
 def parse_error(status: int, body: bytes) -> ir.ErrorInfo:

@@ -46,14 +46,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewayctl.protocols import ir
+from gatewayctl.protocols import arguments, ir
 from gatewayctl.protocols.base import EncoderOptions, WireEvent
 from gatewayctl.protocols.gemini.common import (
     FAMILY,
     CallIds,
-    call_args,
     camel,
-    dump_args,
     get,
     own,
     parse_time,
@@ -72,6 +70,7 @@ from gatewayctl.protocols.gemini.response import (
     first_candidate,
     parse_error_object,
 )
+from gatewayctl.protocols.usage import merge_usage
 
 # --------------------------------------------------------------------------------------
 # Decoder
@@ -269,7 +268,7 @@ class GeminiStreamDecoder:
             if not will_continue:
                 self._finish_partial(out)
             return
-        out.append(ir.BlockDelta(index, arguments=dump_args(args)))
+        out.append(ir.BlockDelta(index, arguments=arguments.to_text(args)))
         out.append(ir.BlockStop(index))
 
     def _finish_partial(self, out: list[ir.StreamEvent]) -> None:
@@ -277,7 +276,7 @@ class GeminiStreamDecoder:
         if partial is None:
             return
         self._partial = None
-        out.append(ir.BlockDelta(partial.index, arguments=dump_args(partial.args)))
+        out.append(ir.BlockDelta(partial.index, arguments=arguments.to_text(partial.args)))
         out.append(ir.BlockStop(partial.index))
 
 
@@ -466,14 +465,7 @@ class GeminiStreamEncoder:
     # -- helpers --------------------------------------------------------------------------
 
     def _merge_usage(self, usage: ir.Usage) -> None:
-        old = self._usage or ir.Usage()
-        self._usage = ir.Usage(
-            input_tokens=_pick(usage.input_tokens, old.input_tokens),
-            output_tokens=_pick(usage.output_tokens, old.output_tokens),
-            cache_read_tokens=_pick(usage.cache_read_tokens, old.cache_read_tokens),
-            cache_creation_tokens=_pick(usage.cache_creation_tokens, old.cache_creation_tokens),
-            reasoning_tokens=_pick(usage.reasoning_tokens, old.reasoning_tokens),
-        )
+        self._usage = merge_usage(self._usage, usage)
 
     def _chunk(self, parts: list[dict[str, Any]], finish: str | None = None) -> WireEvent:
         candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}}
@@ -530,7 +522,7 @@ class GeminiStreamEncoder:
         if block.kind == "tool" and isinstance(block.part, ir.ToolCallPart):
             call: dict[str, Any] = {
                 "name": block.part.name,
-                "args": call_args("".join(block.arguments), block.part.kind),
+                "args": arguments.to_object("".join(block.arguments), block.part.kind),
             }
             if block.part.id:
                 call["id"] = block.part.id
@@ -551,10 +543,6 @@ class GeminiStreamEncoder:
         parts = self._pending_parts()
         self._block = None
         return [self._chunk(parts or [{"text": ""}], finish)]
-
-
-def _pick(new: int | None, old: int | None) -> int | None:
-    return old if new is None else new
 
 
 def _open_block(event: ir.BlockStart) -> _Block:

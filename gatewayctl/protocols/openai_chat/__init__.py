@@ -18,17 +18,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatewayctl.protocols import ir, openai_common
+from gatewayctl.protocols import ir
 from gatewayctl.protocols.base import EncoderOptions
 from gatewayctl.protocols.openai_chat.request import parse_request
 from gatewayctl.protocols.openai_chat.request_emit import emit_request
 from gatewayctl.protocols.openai_chat.response import emit_response, parse_response
 from gatewayctl.protocols.openai_chat.stream import ChatStreamDecoder, ChatStreamEncoder
+from gatewayctl.protocols.openai_common import OpenAICodecMethods
 
 __all__ = ["CODEC", "ChatCodec", "ChatStreamDecoder", "ChatStreamEncoder"]
 
 
-class ChatCodec:
+class ChatCodec(OpenAICodecMethods):
     """The :class:`gatewayctl.protocols.base.Codec` for OpenAI Chat Completions."""
 
     name: ir.ProtocolName = "openai_chat"
@@ -52,14 +53,7 @@ class ChatCodec:
     def stream_encoder(self, options: EncoderOptions) -> ChatStreamEncoder:
         return ChatStreamEncoder(options)
 
-    # errors ---------------------------------------------------------------------------
-    def parse_error(self, status: int, body: bytes) -> ir.ErrorInfo:
-        return openai_common.parse_error(status, body)
-
-    def emit_error(self, error: ir.ErrorInfo) -> tuple[int, dict[str, Any]]:
-        return openai_common.emit_error(error)
-
-    # token counting -------------------------------------------------------------------
+    # token counting (errors, count answers and models: OpenAICodecMethods) ----------
     def parse_count_request(self, body: dict[str, Any]) -> ir.Request:
         request = parse_request(body, require_messages=False)
         request.stream = False
@@ -67,25 +61,6 @@ class ChatCodec:
 
     def emit_count_request(self, request: ir.Request) -> dict[str, Any]:
         return emit_request(request, for_count=True)
-
-    def parse_count_response(self, body: dict[str, Any]) -> int:
-        return openai_common.parse_input_tokens_response(body)
-
-    def emit_count_response(self, input_tokens: int) -> dict[str, Any]:
-        return openai_common.emit_input_tokens_response(input_tokens)
-
-    # models ---------------------------------------------------------------------------
-    def parse_model_list(self, body: dict[str, Any]) -> list[ir.ModelInfo]:
-        return openai_common.parse_model_list(body)
-
-    def emit_model_list(self, models: list[ir.ModelInfo]) -> dict[str, Any]:
-        return openai_common.emit_model_list(models)
-
-    def parse_model(self, body: dict[str, Any]) -> ir.ModelInfo:
-        return openai_common.parse_model(body)
-
-    def emit_model(self, model: ir.ModelInfo) -> dict[str, Any]:
-        return openai_common.emit_model(model)
 
 
 CODEC = ChatCodec()

@@ -45,6 +45,7 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.fields import (
+    content_parts,
     get_bool,
     get_dict,
     get_float,
@@ -70,26 +71,22 @@ from gatewayctl.protocols.openai_common import file_from_fields, image_from_url
 
 def _text_parts(content: Any, where: str, *, allow_refusal: bool = False) -> list[ir.TextPart]:
     """String or array of text (and, for assistants, refusal) parts → TextParts (non-empty)."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [ir.TextPart(content)] if content else []
-    if not isinstance(content, list):
-        raise InvalidInput(f"{where} must be a string or an array of parts")
+    items = content_parts(content, where)
+    if isinstance(items, str):
+        return [ir.TextPart(items)] if items else []
     out: list[ir.TextPart] = []
-    for i, raw in enumerate(content):
-        part = require_dict(raw, f"{where}[{i}]")
+    for w, part in items:
         kind = part.get("type")
         if kind == "text":
-            text = get_str(part, "text", f"{where}[{i}]") or ""
+            text = get_str(part, "text", w) or ""
             if text:
                 out.append(ir.TextPart(text))
         elif kind == "refusal" and allow_refusal:
-            text = get_str(part, "refusal", f"{where}[{i}]") or ""
+            text = get_str(part, "refusal", w) or ""
             if text:
                 out.append(ir.TextPart(text, provider_data={FAMILY: {"refusal": True}}))
         else:
-            raise InvalidInput(f"{where}[{i}]: unsupported part type {kind!r} here")
+            raise InvalidInput(f"{w}: unsupported part type {kind!r} here")
     return out
 
 
@@ -97,16 +94,11 @@ _Media = ir.TextPart | ir.ImagePart | ir.FilePart
 
 
 def _user_parts(content: Any, where: str) -> list[_Media]:
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [ir.TextPart(content)] if content else []
-    if not isinstance(content, list):
-        raise InvalidInput(f"{where} must be a string or an array of parts")
+    items = content_parts(content, where)
+    if isinstance(items, str):
+        return [ir.TextPart(items)] if items else []
     out: list[_Media] = []
-    for i, raw in enumerate(content):
-        w = f"{where}[{i}]"
-        part = require_dict(raw, w)
+    for w, part in items:
         kind = part.get("type")
         if kind == "text":
             text = get_str(part, "text", w) or ""

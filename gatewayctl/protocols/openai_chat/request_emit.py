@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import add_missing, put_present
 from gatewayctl.protocols.openai_chat.wire import AUDIO_FORMAT, chat_pd, emit_tool_call
 from gatewayctl.protocols.openai_common import (
     file_data_uri,
@@ -247,7 +248,8 @@ def emit_request(request: ir.Request, *, for_count: bool = False) -> dict[str, A
             "max_tokens" if pd.get("max_tokens_field") == "max_tokens" else "max_completion_tokens"
         )
         body[key] = request.max_output_tokens
-    for key, value in (
+    put_present(
+        body,
         ("temperature", request.temperature),
         ("top_p", request.top_p),
         ("seed", request.seed),
@@ -255,9 +257,7 @@ def emit_request(request: ir.Request, *, for_count: bool = False) -> dict[str, A
         ("frequency_penalty", request.frequency_penalty),
         ("n", request.candidate_count),
         ("user", user_field(request.user)),
-    ):
-        if value is not None:
-            body[key] = value
+    )
     if request.stop:
         body["stop"] = list(request.stop)
     if request.response_format is not None:
@@ -271,9 +271,7 @@ def emit_request(request: ir.Request, *, for_count: bool = False) -> dict[str, A
             for k, v in request.metadata.items()
         }
     extra = pd.get("extra")
-    if isinstance(extra, dict):
-        for key, value in extra.items():
-            body.setdefault(key, value)
+    add_missing(body, extra)
     if request.stream and not for_count:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}

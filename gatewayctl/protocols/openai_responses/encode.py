@@ -43,6 +43,7 @@ from gatewayctl.protocols.openai_responses.shared import (
     status_for,
     usage_object,
 )
+from gatewayctl.protocols.usage import merge_usage
 
 
 @dataclass(slots=True)
@@ -414,7 +415,7 @@ class ResponsesStreamEncoder:
     def _end(self, out: list[WireEvent], event: ir.StreamEnd) -> None:
         self._start(out, None)
         self._close_all(out)
-        usage = _merge_usage(self._usage, event.usage)
+        usage = merge_usage(self._usage, event.usage)
         status, details = status_for(event.stop_reason)
         usage_obj = usage_object(usage) if usage is not None else None
         if status == "failed":
@@ -434,21 +435,3 @@ class ResponsesStreamEncoder:
         response = self._response("failed", usage=usage, error=failure_error(error))
         self._event(out, "response.failed", response=response)
         self._ended = True
-
-
-def _merge_usage(known: ir.Usage | None, final: ir.Usage | None) -> ir.Usage | None:
-    """The final usage, with counts it leaves unreported taken from what was known before."""
-    if final is None or known is None:
-        return final or known
-    return ir.Usage(
-        *(
-            f if f is not None else k
-            for f, k in (
-                (final.input_tokens, known.input_tokens),
-                (final.output_tokens, known.output_tokens),
-                (final.cache_read_tokens, known.cache_read_tokens),
-                (final.cache_creation_tokens, known.cache_creation_tokens),
-                (final.reasoning_tokens, known.reasoning_tokens),
-            )
-        )
-    )

@@ -32,6 +32,7 @@ from typing import Any
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.fields import (
+    content_parts,
     get_bool,
     get_dict,
     get_float,
@@ -39,6 +40,7 @@ from gatewayctl.protocols.fields import (
     get_list,
     get_str,
     require_dict,
+    require_str,
 )
 from gatewayctl.protocols.openai_common import file_from_fields, image_from_url
 from gatewayctl.protocols.openai_responses.shared import (
@@ -228,16 +230,11 @@ def _message_texts(content: Any, where: str) -> list[str]:
 def _parse_content(content: Any, where: str) -> list[Content]:
     """A ``content`` value (string or parts; ``where`` names it) → IR parts. Empty text is
     dropped."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [ir.TextPart(content)] if content else []
-    if not isinstance(content, list):
-        raise InvalidInput(f"{where} must be a string or an array of parts")
+    items = content_parts(content, where)
+    if isinstance(items, str):
+        return [ir.TextPart(items)] if items else []
     out: list[Content] = []
-    for j, raw in enumerate(content):
-        pw = f"{where}[{j}]"
-        part = require_dict(raw, pw)
+    for pw, part in items:
         typ = get_str(part, "type", pw)
         if typ in ("input_text", "output_text", "text"):
             text = get_str(part, "text", pw)
@@ -282,9 +279,7 @@ def _parse_image(part: dict[str, Any], where: str) -> ir.ImagePart | ir.FilePart
 def _parse_tool_output(
     item: dict[str, Any], where: str, calls: dict[str, ir.ToolCallPart]
 ) -> ir.ToolResultPart:
-    call_id = get_str(item, "call_id", where)
-    if not call_id:
-        raise InvalidInput(f"{where}.call_id is required")
+    call_id = require_str(item, "call_id", where)
     output = item.get("output")
     content: list[Content]
     if output is None:
@@ -311,9 +306,7 @@ def _parse_tool_entry(raw: Any, where: str) -> list[ir.Tool]:
     tool = require_dict(raw, where)
     if tool.get("type") != "namespace":
         return [_parse_tool(tool, where)]
-    name = get_str(tool, "name", where)
-    if not name:
-        raise InvalidInput(f"{where}.name is required")
+    name = require_str(tool, "name", where)
     inner = get_list(tool, "tools", where) or []
     if not inner:  # nothing callable: keep the wrapper for a Responses upstream only
         return [ir.Tool(name=name, kind="builtin", provider_data={FAMILY: dict(tool)})]
@@ -337,9 +330,7 @@ def _parse_tool(raw: Any, where: str) -> ir.Tool:
         fn = tool
         if "name" not in tool and isinstance(tool.get("function"), dict):
             fn = tool["function"]  # lenient: Chat-style nesting
-        name = get_str(fn, "name", where)
-        if not name:
-            raise InvalidInput(f"{where}.name is required")
+        name = require_str(fn, "name", where)
         return ir.Tool(
             name=name,
             description=get_str(fn, "description", where),
@@ -347,9 +338,7 @@ def _parse_tool(raw: Any, where: str) -> ir.Tool:
             strict=get_bool(fn, "strict", where),
         )
     if typ == "custom":
-        name = get_str(tool, "name", where)
-        if not name:
-            raise InvalidInput(f"{where}.name is required")
+        name = require_str(tool, "name", where)
         return ir.Tool(
             name=name,
             description=get_str(tool, "description", where),

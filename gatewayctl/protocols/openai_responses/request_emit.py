@@ -14,6 +14,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput
 from gatewayctl.protocols import ir
+from gatewayctl.protocols.fields import put_present
 from gatewayctl.protocols.openai_common import (
     file_data_uri,
     image_to_url,
@@ -43,12 +44,12 @@ def emit_request(request: ir.Request) -> dict[str, Any]:
             body["tool_choice"] = choice
     if request.parallel_tool_calls is not None and tools:
         body["parallel_tool_calls"] = request.parallel_tool_calls
-    if request.max_output_tokens is not None:
-        body["max_output_tokens"] = request.max_output_tokens
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    if request.top_p is not None:
-        body["top_p"] = request.top_p
+    put_present(
+        body,
+        ("max_output_tokens", request.max_output_tokens),
+        ("temperature", request.temperature),
+        ("top_p", request.top_p),
+    )
     text: dict[str, Any] = {}
     if request.response_format is not None:
         text["format"] = _emit_format(request.response_format)
