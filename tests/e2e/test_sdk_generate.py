@@ -126,3 +126,76 @@ def test_unscoped_routes_take_the_provider_from_the_model(
 def test_gemini_sdk_default_api_version_v1(env: GatewayEnv) -> None:
     client = gemini_client(env, "anth", api_version="v1")
     assert client.models.generate_content(model="claude-x", contents=PROMPT).text == EXPECTED
+
+
+def bridge_dispatch() -> dict[str, object]:
+    """A table that makes every bridge happen: non-stream Chat callers are served by a
+    *streamed* Responses call (aggregated, as for stream-only upstreams like Codex), stream
+    Chat callers by a *non-stream* Anthropic call (synthesized into a stream)."""
+
+    def to(operation: str, protocol: str) -> dict[str, object]:
+        return {"TransformTo": {"destination": {"operation": operation, "protocol": protocol}}}
+
+    return {
+        "rules": [
+            {
+                "route": {"operation": "GenerateContent", "protocol": "OpenAiChatCompletion"},
+                "implementation": to("StreamGenerateContent", "OpenAi"),
+            },
+            {
+                "route": {
+                    "operation": "StreamGenerateContent",
+                    "protocol": "OpenAiChatCompletion",
+                },
+                "implementation": to("GenerateContent", "Claude"),
+            },
+        ]
+    }
+
+
+@pytest.fixture
+def bridged(env: GatewayEnv) -> str:
+    if "bridge" not in env.providers:
+        env.add_provider(
+            "bridge",
+            "bridgeup",
+            {"base_url": env.fakes.openai.url, "protocol": "openai"},
+            ["sk-bridge"],
+            dispatch=bridge_dispatch(),
+        )
+    return "bridge"
+
+
+def test_stream_only_upstream_is_aggregated_for_a_non_stream_caller(
+    env: GatewayEnv, bridged: str
+) -> None:
+    client = openai_client(env, bridged)
+    chat = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": PROMPT}]
+    )
+    assert chat.choices[0].message.content == EXPECTED
+    assert chat.usage is not None and chat.usage.completion_tokens > 0
+    (sent,) = env.fakes.openai.requests_to("responses")
+    assert sent.json["stream"] is True
+
+
+def test_non_stream_upstream_is_synthesized_for_a_stream_caller(env: GatewayEnv) -> None:
+    if "bridge-an" not in env.providers:  # the same table on an Anthropic-shaped upstream
+        env.add_provider(
+            "bridge-an",
+            "bridgeup",
+            {"base_url": env.fakes.anthropic.url, "protocol": "anthropic"},
+            ["sk-bridge-an"],
+            dispatch=bridge_dispatch(),
+        )
+    client = openai_client(env, "bridge-an")
+    text = "".join(
+        choice.delta.content or ""
+        for chunk in client.chat.completions.create(
+            model="claude-x", messages=[{"role": "user", "content": PROMPT}], stream=True
+        )
+        for choice in chunk.choices
+    )
+    assert text == EXPECTED
+    (sent,) = env.fakes.anthropic.requests_to("messages")
+    assert not sent.json.get("stream")
