@@ -80,9 +80,12 @@ async def passthrough_error(answer: Answer) -> GatewayResponse:
     )
 
 
-def answered_json(answer: Answer) -> bool:
-    """A 2xx JSON body where a stream was asked for (an upstream that ignores ``stream``,
-    or answers an error document with 200)."""
+def answered_json(answer: Answer, protocol: str) -> bool:
+    """A 2xx JSON body where an SSE stream was asked for (an upstream that ignores
+    ``stream``, or answers an error document with 200). Gemini's stream without ``alt=sse``
+    (``GeminiNDJson``) *is* a JSON array sent as ``application/json``: never this case."""
+    if protocol == "GeminiNDJson":
+        return False
     content_type = (answer.headers.get("content-type") or "").lower()
     return content_type.startswith("application/json")
 
@@ -109,7 +112,7 @@ async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
         return await passthrough_error(answer)
     model = job.model or ""
     protocol = job.dest.protocol
-    if entrance.stream and not answered_json(answer):
+    if entrance.stream and not answered_json(answer, protocol):
         hooks = _Sniff(protocol)
 
         def on_end(ending: Ending) -> None:
@@ -207,7 +210,7 @@ async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
         )
         return json_response(translated.status, translated.body, list(translated.headers.items()))
     key = job.usage_key(answer.credential_id)
-    if dest_stream and answered_json(answer):
+    if dest_stream and answered_json(answer, dest):
         dest_stream = False  # the upstream ignored the stream flag: read it as a body
     if entrance.stream and dest_stream:
         translator = StreamTranslator(dest, caller, options)

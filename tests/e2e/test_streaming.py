@@ -141,3 +141,21 @@ def test_a_stream_longer_than_90_seconds_is_relayed_whole(env: GatewayEnv) -> No
     assert done
     assert text == words
     assert time.monotonic() - started > 90
+
+
+def test_gemini_json_array_stream_passes_through_as_it_comes(env: GatewayEnv) -> None:
+    """Gemini without alt=sse streams one JSON array as application/json: relayed as it
+    arrives (an endless answer would never finish if it were read whole first)."""
+    env.fakes.gemini.script(Answer(text="an endless answer", endless=True))
+    url = env.url + "/studio/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    body = {"contents": [{"role": "user", "parts": [{"text": "go"}]}]}
+    with httpx.stream(
+        "POST", url, json=body, headers={"x-goog-api-key": env.key}, timeout=10
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/json")
+        first = next(response.iter_raw())
+    assert first.lstrip().startswith(b"[")
+    (upstream,) = env.fakes.gemini.requests_to("streamGenerateContent")
+    assert "alt" not in upstream.query
+    assert upstream.wait_ended(5)
