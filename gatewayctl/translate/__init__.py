@@ -22,14 +22,18 @@ passes :func:`encoder_options`) or takes ``tool_names=`` explicitly.
 Non-stream answers (:mod:`.responses`, :mod:`.errors`), upstream status + bytes → caller's
 :class:`TranslatedBody` (``status``, ``body``, ``headers`` such as retry-after, ``usage``,
 ``model``, ``error``); non-2xx answers are errors translated with the status kept:
-    ``translate_response(src, dst, status, body, *, options=None, retry_after=None)``
+    ``translate_response(src, dst, status, body, *, options=None, retry_after=None,
+    tool_names=None)``
     ``translate_count_response``, ``translate_model_list_response``,
     ``translate_model_response``, ``translate_error``, ``error_body(dst, ErrorInfo)``
-    ``translate_stream_to_body(src, dst, raw, *, options=None)`` (stream-only upstream)
-    ``translate_body_to_stream(src, dst, status, body, *, options=None) -> (bytes, Response)``
+    ``translate_stream_to_body(src, dst, raw, *, options=None, tool_names=None)``
+    (stream-only upstream)
+    ``translate_body_to_stream(src, dst, status, body, *, options=None, tool_names=None)
+    -> (bytes, Response)``
 
 Streams (:mod:`.streaming`):
-    ``StreamTranslator(src, dst, options, src_framing=None, dst_framing=None)`` —
+    ``StreamTranslator(src, dst, options, src_framing=None, dst_framing=None, *,
+    tool_names=None)`` —
     ``feed(bytes) -> bytes``, ``close() -> bytes``, ``fail(ErrorInfo) -> bytes``; ``usage``,
     ``output_text``, ``tap`` (model, stop reason, error, error_before_start)
     ``StreamAggregator`` / ``aggregate_stream_body(src, raw) -> ir.Response``

@@ -24,6 +24,7 @@ from gatewayctl.translate import (
     encoder_options,
     parse_request,
     translate_body_to_stream,
+    translate_count_request,
     translate_request,
     translate_response,
     translate_stream_to_body,
@@ -217,6 +218,15 @@ def test_gemini_names_survive_a_trip_through_a_stricter_upstream(upstream: str) 
         "fs.read_file",
         "shell:run",
     ]
+
+
+@pytest.mark.parametrize("upstream", ["openai_chat", "openai_responses", "anthropic"])
+def test_count_requests_are_renamed_too(upstream: str) -> None:
+    """A count-tokens request carries the tools and history: the upstream's count endpoint
+    validates their names like generation does."""
+    body = translate_count_request("gemini", upstream, GEMINI_CALLER, model="m")
+    text = json.dumps(body)
+    assert "fs.read_file" not in text and "fs_read_file" in text
 
 
 def test_an_explicit_map_can_be_passed() -> None:
