@@ -67,7 +67,8 @@ def test_client_disconnect_closes_the_upstream_at_once(
         ) as response:
             assert response.status_code == 200
             received = 0
-            for chunk in response.iter_raw():
+            chunks = response.iter_raw()  # kept referenced: closing it would close the response
+            for chunk in chunks:
                 received += len(chunk)
                 if received > 2000:
                     break
