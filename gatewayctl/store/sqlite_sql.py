@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,11 +21,38 @@ def connect(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Conne
     conn = sqlite3.connect(
         str(path), timeout=timeout, check_same_thread=False, isolation_level=None
     )
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        enable_wal(conn, timeout)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to WAL (persistent: a no-op once done), waiting up to ``timeout``.
+
+    The switch needs the write lock, and SQLite's busy handler does not cover it: the pragma
+    holds a read lock while it asks for the write lock, and SQLite answers SQLITE_BUSY at once
+    rather than risk a deadlock. Several processes opening a fresh database together (``serve``
+    workers, a CLI command) hit exactly that, so the switch is retried here until the timeout.
+    """
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 @contextmanager

@@ -85,6 +85,37 @@ def test_concurrent_first_open_applies_migrations_once(db_path: Path) -> None:
     conn.close()
 
 
+def test_switching_to_wal_waits_for_a_writer_of_the_fresh_file(db_path: Path) -> None:
+    """``PRAGMA journal_mode = WAL`` on a rollback-journal file held by a writer answers
+    "database is locked" at once, ignoring the busy timeout: several processes opening a
+    fresh database at the same time hit exactly this. ``connect`` must wait like any write."""
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        conn = connect(db_path, timeout=10)
+    finally:
+        release.join()
+        holder.close()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_switching_to_wal_gives_up_after_the_busy_timeout(db_path: Path) -> None:
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            connect(db_path, timeout=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 def test_query_indexes_exist(store: SqliteStore) -> None:
     indexes = {
         r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
