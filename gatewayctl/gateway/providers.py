@@ -25,9 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gatewayctl.catalog import CHANNELS, canonical_channel
 from gatewayctl.channels import Channel, VertexTokenSource, build_channel, default_dispatch_for
-from gatewayctl.dispatch import DispatchTable, default_dispatch
+from gatewayctl.dispatch import DispatchTable
 from gatewayctl.errors import GatewayError, NotFound
 from gatewayctl.gateway.pool import CredentialPool, PoolCredential
 from gatewayctl.gateway.recording import status_row
@@ -56,7 +55,7 @@ class SnapshotProviderLike(Protocol):
     @property
     def settings(self) -> dict[str, Any]: ...
     @property
-    def dispatch(self) -> DispatchTable: ...
+    def dispatch(self) -> DispatchTable | None: ...
     @property
     def credentials(self) -> tuple[Any, ...]: ...
 
@@ -103,18 +102,11 @@ class BrokenProvider:
 
 
 def effective_dispatch(provider: SnapshotProviderLike) -> DispatchTable:
-    """The provider's dispatch: its own table, else its channel's default.
-
-    The snapshot fills a missing ``dispatch`` with :func:`gatewayctl.dispatch.default_dispatch`
-    (one cached table object per channel); custom channels pick their default by their
-    ``protocol`` setting, which only the channel layer knows, so that object is swapped here.
-    """
-    table = provider.dispatch
-    if canonical_channel(provider.channel) not in CHANNELS and table is default_dispatch(
-        provider.channel
-    ):
-        return default_dispatch_for(provider.channel, provider.settings)
-    return table
+    """The provider's own dispatch table, else its channel's default (custom channels pick
+    theirs by their ``protocol`` setting, which only the channel layer knows)."""
+    if provider.dispatch is not None:
+        return provider.dispatch
+    return default_dispatch_for(provider.channel, provider.settings)
 
 
 def _status_state(status: Any) -> tuple[str, tuple[tuple[str, int], ...], str | None]:

@@ -56,8 +56,7 @@ class StoreSnapshotSource:
         return replace(snapshot, settings=replace(snapshot.settings, **overrides))
 
     def invalidate(self) -> None:
-        self._watcher.data_version = -1
-        self._watcher.config_version = -1
+        self._watcher.reset()
 
 
 class ServerRuntime:

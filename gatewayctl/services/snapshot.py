@@ -1,7 +1,9 @@
 """The in-memory snapshot the server's hot path reads (never the database).
 
 :func:`load_snapshot` reads everything in one consistent read: enabled providers with their
-settings and parsed dispatch tables, their enabled credentials with ``secret_json``
+settings and parsed explicit dispatch tables (``None`` when the provider follows its channel's
+default, which the gateway's channel layer knows: a custom channel's default depends on its
+``protocol`` setting), their enabled credentials with ``secret_json``
 **decrypted**, credential statuses, the auth table (keyed by the keyed hash of each API key)
 and the runtime global settings. The server rebuilds it when
 :class:`ChangeWatcher` says the store changed (``PRAGMA data_version`` to notice a commit
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from gatewayctl.dispatch import DispatchTable, default_dispatch, parse_dispatch
+from gatewayctl.dispatch import DispatchTable, parse_dispatch
 from gatewayctl.services.context import Context
 from gatewayctl.services.global_settings import RuntimeSettings, runtime_settings
 from gatewayctl.store.models import ADMIN_USER_ID
@@ -48,7 +50,7 @@ class SnapshotProvider:
     name: str
     channel: str
     settings: dict[str, Any]
-    dispatch: DispatchTable
+    dispatch: DispatchTable | None  # None: the channel's default table
     credentials: tuple[SnapshotCredential, ...]
 
 
@@ -110,7 +112,7 @@ def load_snapshot(ctx: Context) -> Snapshot:
             p.name,
             p.channel,
             p.settings,
-            parse_dispatch(p.dispatch) if p.dispatch is not None else default_dispatch(p.channel),
+            parse_dispatch(p.dispatch) if p.dispatch is not None else None,
             tuple(by_provider.get(p.id, ())),
         )
     credential_channel = {
@@ -173,3 +175,8 @@ class ChangeWatcher:
             return False
         self.config_version = cv
         return True
+
+    def reset(self) -> None:
+        """Forget what was seen, so the next :meth:`changed` answers True."""
+        self.data_version = -1
+        self.config_version = -1

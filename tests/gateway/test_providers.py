@@ -41,7 +41,7 @@ def provider(
         name,
         channel,
         settings or {"base_url": "http://127.0.0.1:9"},
-        default_dispatch(channel),
+        None,  # the channel's default
         creds,
     )
 
@@ -114,6 +114,21 @@ def test_custom_channels_default_to_their_protocols_table(registry: ProviderRegi
     registry.follow(Snap([provider("my", "mycustom", settings)], []))
     assert registry.get("my").dispatch == default_dispatch_for("mycustom", settings)
     assert registry.get("my").dispatch != default_dispatch("mycustom")
+
+
+def test_explicit_dispatch_wins_and_builtins_default_to_their_channel(
+    registry: ProviderRegistry,
+) -> None:
+    own = default_dispatch("groq")  # any table that is not the custom channel's default
+    settings = {"base_url": "http://127.0.0.1:9", "protocol": "anthropic"}
+    registry.follow(
+        Snap(
+            [provider("oai", pid=1), replace(provider("my", "mycustom", settings), dispatch=own)],
+            [],
+        )
+    )
+    assert registry.get("oai").dispatch == default_dispatch("openai")
+    assert registry.get("my").dispatch is own
 
 
 def test_statuses_load_and_operator_edits_apply(registry: ProviderRegistry) -> None:

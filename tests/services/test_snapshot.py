@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatewayctl.dispatch import Passthrough, RouteKey, default_dispatch
+from gatewayctl.dispatch import Passthrough, RouteKey
 from gatewayctl.services import credentials, keys, providers, snapshot, statuses, users
 from gatewayctl.services.context import Context, open_context
 
@@ -37,7 +37,7 @@ def test_snapshot_contents(ctx: Context) -> None:
     snap = snapshot.load_snapshot(ctx)
     assert set(snap.providers) == {"openai", "custom1"}  # disabled providers are not routed
     openai = snap.providers["openai"]
-    assert openai.dispatch == default_dispatch("openai")
+    assert openai.dispatch is None  # follows the channel's default (the gateway picks it)
     assert [c.label for c in openai.credentials] == ["on"]
     assert openai.credentials[0].secret == {"Builtin": {"OpenAi": {"api_key": "sk-on-0123456789"}}}
     custom = snap.providers["custom1"].dispatch
@@ -66,3 +66,7 @@ def test_change_watcher_sees_other_processes(ctx: Context) -> None:
     assert not watcher.changed()
     providers.set_provider_enabled(ctx, "openai", False)  # the server's own admin write
     assert watcher.changed()
+    assert not watcher.changed()
+    watcher.reset()  # after a failed load: the next check answers True without a change
+    assert watcher.changed()
+    assert not watcher.changed()
