@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.load import Endpoint, run_load
-from bench.procs import BenchError, GatewayProcess, MockProcess, cpu_seconds
+from bench.procs import TRANSPORTS, BenchError, GatewayProcess, MockProcess, cpu_seconds
 from bench.report import Summary, as_json, ratios, table
+from gatewayctl.gateway.upstream import ENV_TRANSPORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw", help="load generator")
     parser.add_argument("--route", choices=["scoped", "unscoped"], default="scoped")
     parser.add_argument("--gateway-workers", type=int, default=1)
+    parser.add_argument(
+        "--transport",
+        choices=list(TRANSPORTS),
+        default=None,
+        help="the gateway's upstream transport (sets GATEWAYCTL_UPSTREAM_TRANSPORT for it; "
+        "default: that variable as set in this environment, else auto)",
+    )
     parser.add_argument("--json", action="store_true", help="JSON on stdout instead of the table")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.scenarios.split(",") if k.strip()]
@@ -98,6 +106,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "client": args.client,
         "route": args.route,
         "gateway_workers": args.gateway_workers,
+        "transport_requested": args.transport or os.environ.get(ENV_TRANSPORT) or "auto",
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "max_requests": args.max_requests,
@@ -159,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         direct = Endpoint("127.0.0.1", mock.port, "/v1/chat/completions", "gpt-bench")
         through: Endpoint | None = None
         if args.target == "gateway":
-            gateway = GatewayProcess(mock.url, workers=args.gateway_workers, route=args.route)
+            gateway = GatewayProcess(
+                mock.url, workers=args.gateway_workers, route=args.route, transport=args.transport
+            )
             try:
                 gateway.start()
                 through = Endpoint(
@@ -190,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         if gateway is not None:
+            meta["transport_used"] = ",".join(gateway.used_transports()) or None
             gateway.stop()
         mock.stop()
     meta["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
@@ -201,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"gatewayctl loopback benchmark — {meta['date']}, {meta['cpus']} CPUs,"
             f" load avg {', '.join(f'{v:.2f}' for v in meta['loadavg_start'] or [])};"
-            f" mock={args.mock}, client={args.client}, {args.duration}s per run,"
+            f" mock={args.mock}, client={args.client},"
+            f" upstream transport={meta.get('transport_used') or meta['transport_requested']},"
+            f" {args.duration}s per run,"
             f" stream {args.stream_chunks} chunks x {args.chunk_delay_ms} ms"
         )
         print(table(summaries, pairs))

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from gatewayctl.gateway.upstream import ENV_TRANSPORT
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROVIDER = "mock"
 UPSTREAM_KEY = "sk-bench-upstream"
@@ -30,8 +32,16 @@ class BenchError(RuntimeError):
     """A process the benchmark needs could not be started or configured."""
 
 
+# The only GATEWAYCTL_* variable a run inherits: the upstream transport under comparison.
+# The others (data dir, keys, log level…) would point the throw-away gateway at real state.
+INHERITED_ENV = (ENV_TRANSPORT,)
+TRANSPORTS = ("auto", "httpx", "aiohttp")
+
+
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAYCTL_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("GATEWAYCTL_") or k in INHERITED_ENV
+    }
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + path if path else "")
     env["NO_COLOR"] = "1"
@@ -140,10 +150,20 @@ class GatewayProcess:
     """``gatewayctl serve`` on a temp data dir, with the mock as provider ``mock`` (channel
     openai), one upstream credential, and one user key — all set up with the CLI (CONTRACT §3)."""
 
-    def __init__(self, mock_url: str, *, workers: int = 1, route: str = "scoped") -> None:
+    def __init__(
+        self,
+        mock_url: str,
+        *,
+        workers: int = 1,
+        route: str = "scoped",
+        transport: str | None = None,
+    ) -> None:
+        if transport is not None and transport not in TRANSPORTS:
+            raise BenchError(f"unknown transport {transport!r} ({', '.join(TRANSPORTS)})")
         self.mock_url = mock_url
         self.workers = workers
         self.route = route
+        self.transport = transport  # None: inherit GATEWAYCTL_UPSTREAM_TRANSPORT (else auto)
         self.tmp = tempfile.TemporaryDirectory(prefix="gatewayctl-bench-")
         self.data_dir = Path(self.tmp.name) / "data"
         self.log_path = Path(self.tmp.name) / "serve.log"
@@ -214,13 +234,33 @@ class GatewayProcess:
                 str(self.workers),
             ],
             cwd=REPO_ROOT,
-            env=_env(GATEWAYCTL_DATA_DIR=str(self.data_dir)),
+            env=self._serve_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
         self._wait_healthy(timeout)
         self._preflight()
+
+    def _serve_env(self) -> dict[str, str]:
+        extra = {"GATEWAYCTL_DATA_DIR": str(self.data_dir), "GATEWAYCTL_LOG_LEVEL": "INFO"}
+        if self.transport is not None:
+            extra[ENV_TRANSPORT] = self.transport
+        return _env(**extra)
+
+    def used_transports(self) -> list[str]:
+        """The upstream transports the gateway reported building clients with (its log)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return []
+        marker = "upstream client: "
+        found = [
+            line.split(marker, 1)[1].split(" ", 1)[0]
+            for line in text.splitlines()
+            if marker in line
+        ]
+        return sorted(set(found))
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -143,6 +143,7 @@ def make_client(
         cookies=NoCookies(),
     )
     client.gatewayctl_transport = kind  # type: ignore[attr-defined]
+    log.info("upstream client: %s transport%s", kind, " via an egress proxy" if proxy else "")
     return client
 
 

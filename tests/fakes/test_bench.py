@@ -18,7 +18,7 @@ import pytest
 from bench.cli import parse_args
 from bench.load import Endpoint, run_load
 from bench.mock import Answers, MockConfig, RawHTTP, wants_stream
-from bench.procs import cpu_seconds
+from bench.procs import GatewayProcess, _env, cpu_seconds
 from bench.report import Summary, percentile, ratios, table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -157,11 +157,27 @@ def test_cpu_seconds_of_this_process() -> None:
     assert used is None or used > 0
 
 
-def _bench(*args: str) -> dict[str, object]:
+def test_runs_inherit_only_the_transport_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAYCTL_UPSTREAM_TRANSPORT", "httpx")
+    monkeypatch.setenv("GATEWAYCTL_ADMIN_KEY", "not-for-the-bench")
+    env = _env()
+    assert env["GATEWAYCTL_UPSTREAM_TRANSPORT"] == "httpx"
+    assert "GATEWAYCTL_ADMIN_KEY" not in env
+    gateway = GatewayProcess("http://127.0.0.1:9", transport="aiohttp")
+    try:
+        assert gateway._serve_env()["GATEWAYCTL_UPSTREAM_TRANSPORT"] == "aiohttp"
+    finally:
+        gateway.stop()
+    assert parse_args(["--transport", "httpx"]).transport == "httpx"
+    with pytest.raises(SystemExit):
+        parse_args(["--transport", "curl"])
+
+
+def _bench(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--duration", "0.3", "--warmup", "0", "--json", *args],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         capture_output=True,
         timeout=110,
         check=False,
@@ -184,8 +200,14 @@ def test_bench_direct_run() -> None:
 
 
 def test_bench_through_the_gateway() -> None:
-    """The gateway path: CLI-configured ``gatewayctl serve`` in front of the mock."""
-    report = _bench("--target", "gateway", "--connections", "2")
+    """The gateway path: CLI-configured ``gatewayctl serve`` in front of the mock, on the
+    upstream transport chosen in the environment (the comparison the bench reproduces)."""
+    report = _bench(
+        "--target", "gateway", "--connections", "2", env={"GATEWAYCTL_UPSTREAM_TRANSPORT": "httpx"}
+    )
+    meta = report["meta"]
+    assert isinstance(meta, dict)
+    assert (meta["transport_requested"], meta["transport_used"]) == ("httpx", "httpx")
     results = report["results"]
     assert isinstance(results, list)
     assert {r["target"] for r in results} == {"direct", "gateway"}
