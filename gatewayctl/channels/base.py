@@ -76,6 +76,8 @@ class UpstreamCall:
     ``query``: client query parameters the upstream understands (Claude ``after_id``,
     ``before_id``, ``limit``; Gemini ``pageSize``, ``pageToken``); others are ignored.
     ``headers``: the client's request headers, lower-case names.
+    ``batch``: the body is a batch of requests (Gemini ``batchEmbedContents`` on the Embedding
+    route, rather than one ``embedContent``).
     """
 
     route: RouteKey
@@ -84,6 +86,7 @@ class UpstreamCall:
     raw_body: bytes | None = None
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    batch: bool = False
 
     def __post_init__(self) -> None:
         if self.model is None and self.body is not None and isinstance(self.body.get("model"), str):

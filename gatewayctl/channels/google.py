@@ -85,37 +85,54 @@ def _content_text(content: Any) -> str:
     return "\n".join(texts)
 
 
-def vertex_embed_predict_body(body: JsonObject) -> JsonObject:
-    """An AI Studio ``embedContent`` body as a Vertex text-embedding ``:predict`` body."""
-    instance: JsonObject = {"content": _content_text(body.get("content"))}
-    task = body.get("taskType", body.get("task_type"))
+def _embed_instance(request: Any) -> JsonObject:
+    request = request if isinstance(request, dict) else {}
+    instance: JsonObject = {"content": _content_text(request.get("content"))}
+    task = request.get("taskType", request.get("task_type"))
     if task is not None:
         instance["task_type"] = task
-    title = body.get("title")
+    title = request.get("title")
     if title is not None:
         instance["title"] = title
+    return instance
+
+
+def vertex_embed_predict_body(body: JsonObject, *, batch: bool = False) -> JsonObject:
+    """An AI Studio ``embedContent`` body (``batchEmbedContents`` with ``batch``: one instance
+    per request) as a Vertex text-embedding ``:predict`` body."""
+    requests = body.get("requests") if batch else [body]
+    if not isinstance(requests, list):
+        requests = []
     parameters: JsonObject = {"autoTruncate": True}
-    dims = body.get("outputDimensionality", body.get("output_dimensionality"))
+    first = requests[0] if requests and isinstance(requests[0], dict) else {}
+    dims = first.get("outputDimensionality", first.get("output_dimensionality"))
     if dims is not None:
         parameters["outputDimensionality"] = dims
-    return {"instances": [instance], "parameters": parameters}
+    return {"instances": [_embed_instance(r) for r in requests], "parameters": parameters}
 
 
-def vertex_embed_response(body: Any) -> Any:
-    """A ``:predict`` answer as an ``embedContent`` answer (``{"embedding": {"values"}}``)."""
-    if not isinstance(body, dict) or "embedding" in body:
+def _prediction_values(prediction: Any) -> list[Any] | None:
+    if not isinstance(prediction, dict):
+        return None
+    holder = prediction.get("embeddings") or prediction.get("embedding") or prediction
+    values = holder.get("values") if isinstance(holder, dict) else None
+    return values if isinstance(values, list) else None
+
+
+def vertex_embed_response(body: Any, *, batch: bool = False) -> Any:
+    """A ``:predict`` answer as an ``embedContent`` answer (``{"embedding": {"values"}}``), or
+    with ``batch`` as a ``batchEmbedContents`` one (``{"embeddings": [{"values"}, …]}``)."""
+    if not isinstance(body, dict) or "embedding" in body or "embeddings" in body:
         return body
     predictions = body.get("predictions")
     if not isinstance(predictions, list) or not predictions:
         return body
-    first = predictions[0]
-    if not isinstance(first, dict):
+    values = [_prediction_values(p) for p in predictions]
+    if any(v is None for v in values):
         return body
-    holder = first.get("embeddings") or first.get("embedding") or first
-    values = holder.get("values") if isinstance(holder, dict) else None
-    if not isinstance(values, list):
-        return body
-    return {"embedding": {"values": values}}
+    if batch:
+        return {"embeddings": [{"values": v} for v in values]}
+    return {"embedding": {"values": values[0]}}
 
 
 _MODEL_FIELDS = (

@@ -89,7 +89,8 @@ def gemini_stream_query(call: UpstreamCall) -> Query:
 
 
 def gemini_path(call: UpstreamCall, prefix: str = "/v1beta") -> PathPlan | None:
-    """Gemini models / generateContent / streams / countTokens / embedContent under ``prefix``."""
+    """Gemini models / generateContent / streams / countTokens / embedContent (or
+    batchEmbedContents for a batch call) under ``prefix``."""
     route = call.route
     if route.protocol not in ("Gemini", "GeminiNDJson"):
         return None
@@ -100,6 +101,8 @@ def gemini_path(call: UpstreamCall, prefix: str = "/v1beta") -> PathPlan | None:
     action = _GEMINI_ACTIONS.get(route.operation)
     if action is None:
         return None
+    if route.operation == "Embedding" and call.batch:
+        action = "batchEmbedContents"
     if route.protocol == "GeminiNDJson" and route.operation != "StreamGenerateContent":
         return None
     name = quote_path(gemini_model_name(required_model(call)))

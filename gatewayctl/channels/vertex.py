@@ -5,8 +5,8 @@ Routes (``{p}`` = the credential's ``project_id``, ``{l}`` = setting ``location`
 
 * Gemini generate / streams / countTokens →
   ``/v1beta1/projects/{p}/locations/{l}/publishers/google/models/{id}:{action}``;
-* Gemini embedContent → ``…/models/{id}:predict`` (text-embedding instances, answered back in
-  the ``embedContent`` shape);
+* Gemini embedContent / batchEmbedContents → ``…/models/{id}:predict`` (one text-embedding
+  instance per request, answered back in the caller's method's shape);
 * Gemini models list / get → ``/v1beta1/publishers/google/models[/{id}]`` (publisher models,
   answered back as Gemini ``Model`` objects);
 * Chat Completions → ``/v1beta1/projects/{p}/locations/{l}/endpoints/openapi/chat/completions``
@@ -177,7 +177,7 @@ class VertexChannel(Channel):
         if route.operation == "CountToken":
             return vertex_count_tokens_body(body, model_id)
         if route.operation == "Embedding":
-            return vertex_embed_predict_body(body)
+            return vertex_embed_predict_body(body, batch=call.batch)
         return vertex_generate_body(body, model_id)
 
     async def prepare(
@@ -214,5 +214,5 @@ class VertexChannel(Channel):
         if call.route.operation == "ModelGet":
             return vertex_model_get_response(body)
         if call.route.operation == "Embedding":
-            return vertex_embed_response(body)
+            return vertex_embed_response(body, batch=call.batch)
         return body

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +35,6 @@ from gatewayctl.channels import (
 from gatewayctl.channels.base import dumps_json
 from gatewayctl.gateway.providers import ProviderRegistry, ProviderRuntime
 from gatewayctl.gateway.recording import MAX_LOGGED_STREAM_BYTES, Recorder, now_ms
-
-# Rewrites of a built request the channel layer cannot express yet (see _adjust).
-RequestAdjust = Callable[[UpstreamRequest], UpstreamRequest]
 
 
 @dataclass(slots=True)
@@ -210,7 +207,6 @@ async def call_upstream(
     call: UpstreamCall,
     *,
     stream: bool,
-    adjust: RequestAdjust | None = None,
 ) -> Answer:
     """Run the failover loop for ``call``; raise 409/503 (pool errors) when nobody answers.
 
@@ -234,8 +230,6 @@ async def call_upstream(
                 except TokenRefreshError as exc:
                     decision = plan.report(cred, exc.outcome())
                 else:
-                    if adjust is not None:
-                        request = adjust(request)
                     answer, outcome = await _send(
                         client, recorder, provider, cred.id, request, stream=stream
                     )

@@ -77,6 +77,8 @@ class Job:
         body: dict[str, Any] | None,
         raw_body: bytes | None = None,
         route: RouteKey | None = None,
+        *,
+        batch: bool = False,
     ) -> UpstreamCall:
         return UpstreamCall(
             route or self.dest,
@@ -85,6 +87,7 @@ class Job:
             raw_body=raw_body,
             query=self.entrance.query,
             headers=self.headers,
+            batch=batch,
         )
 
 

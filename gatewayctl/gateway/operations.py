@@ -12,7 +12,6 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
-from gatewayctl.channels import UpstreamRequest
 from gatewayctl.gateway.attempt import shaped_body
 from gatewayctl.gateway.estimate import (
     compact_body_usage,
@@ -107,20 +106,6 @@ async def count(gw: Gateway, job: Job) -> GatewayResponse:
 # --------------------------------------------------------------------------------------
 
 
-def _batch_url(request: UpstreamRequest) -> UpstreamRequest:
-    """Point a Gemini ``:embedContent`` request at ``:batchEmbedContents``.
-
-    The channels map the Embedding route to ``embedContent`` only; a batch body (several
-    inputs, or a caller that used the batch method) must go to the batch method.
-    """
-    marker = ":embedContent"
-    head, sep, tail = request.url.partition(marker)
-    if not sep:
-        return request
-    request.url = f"{head}:batchEmbedContents{tail}"
-    return request
-
-
 async def embedding(gw: Gateway, job: Job) -> GatewayResponse:
     entrance = job.entrance
     caller, dest = job.caller.protocol, job.dest.protocol
@@ -136,9 +121,10 @@ async def embedding(gw: Gateway, job: Job) -> GatewayResponse:
         model=entrance.model,
     )
     if job.passthrough:
-        adjust = _batch_url if caller_method == "batchEmbedContents" else None
-        call = job.upstream_call(body, entrance.raw_body)
-        answer = await gw.call(job, call, stream=False, adjust=adjust)
+        call = job.upstream_call(
+            body, entrance.raw_body, batch=caller_method == "batchEmbedContents"
+        )
+        answer = await gw.call(job, call, stream=False)
         raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())
         if answer.ok:
             inputs = list(caller_request.inputs)
@@ -151,9 +137,8 @@ async def embedding(gw: Gateway, job: Job) -> GatewayResponse:
             )
         return await _verbatim(answer, raw)
     upstream = emit_embedding_request(dest, caller_request, model=entrance.model)
-    adjust = _batch_url if upstream.gemini_method == "batchEmbedContents" else None
-    call = job.upstream_call(upstream.body)
-    answer = await gw.call(job, call, stream=False, adjust=adjust)
+    call = job.upstream_call(upstream.body, batch=upstream.gemini_method == "batchEmbedContents")
+    answer = await gw.call(job, call, stream=False)
     raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())
     estimate = None
     if answer.ok and resolve(dest).name == "gemini":

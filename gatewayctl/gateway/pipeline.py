@@ -27,7 +27,7 @@ import httpx
 from gatewayctl.channels import UpstreamCall, VertexTokenSource, httpx_post
 from gatewayctl.dispatch import Unsupported
 from gatewayctl.gateway import flows, models, operations
-from gatewayctl.gateway.attempt import Answer, RequestAdjust, call_upstream
+from gatewayctl.gateway.attempt import Answer, call_upstream
 from gatewayctl.gateway.entrance import Entrance
 from gatewayctl.gateway.job import UNSUPPORTED_MESSAGE, Job, Principal, resolve
 from gatewayctl.gateway.pool import CredentialPool
@@ -90,17 +90,10 @@ class Gateway:
         call: UpstreamCall,
         *,
         stream: bool,
-        adjust: RequestAdjust | None = None,
     ) -> Answer:
         """The failover loop for ``call`` on the job's provider."""
         return await call_upstream(
-            self.client,
-            self.registry,
-            self.recorder,
-            job.provider,
-            call,
-            stream=stream,
-            adjust=adjust,
+            self.client, self.registry, self.recorder, job.provider, call, stream=stream
         )
 
 

@@ -275,6 +275,37 @@ def test_vertex_embedding_becomes_predict() -> None:
     }
 
 
+def test_vertex_batch_embedding_becomes_one_predict_with_an_instance_per_request() -> None:
+    body = {
+        "requests": [
+            {
+                "model": "models/text-embedding-005",
+                "content": {"parts": [{"text": "alpha"}]},
+                "taskType": "RETRIEVAL_DOCUMENT",
+                "outputDimensionality": 64,
+            },
+            {"model": "models/text-embedding-005", "content": {"parts": [{"text": "beta"}]}},
+        ]
+    }
+    c = call("Embedding", "Gemini", model="text-embedding-005", body=body, batch=True)
+    assert sent("vertex", c) == {
+        "instances": [
+            {"content": "alpha", "task_type": "RETRIEVAL_DOCUMENT"},
+            {"content": "beta"},
+        ],
+        "parameters": {"autoTruncate": True, "outputDimensionality": 64},
+    }
+    answer = {
+        "predictions": [
+            {"embeddings": {"values": [0.1], "statistics": {"token_count": 1}}},
+            {"embeddings": {"values": [0.2], "statistics": {"token_count": 1}}},
+        ]
+    }
+    assert build_channel("vertex").shape_response(c, 200, answer) == {
+        "embeddings": [{"values": [0.1]}, {"values": [0.2]}]
+    }
+
+
 @pytest.mark.parametrize(
     ("model", "expected"),
     [

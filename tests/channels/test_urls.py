@@ -230,6 +230,12 @@ AISTUDIO_CASES = [
         call("Embedding", "Gemini", model="gemini-embedding-001"),
         "POST /v1beta/models/gemini-embedding-001:embedContent",
     ),
+    (
+        call(
+            "Embedding", "Gemini", model="gemini-embedding-001", body={"requests": []}, batch=True
+        ),
+        "POST /v1beta/models/gemini-embedding-001:batchEmbedContents",
+    ),
     (call("ModelList", "OpenAi", model=None), "GET /v1beta/openai/models"),
     (call("ModelGet", "OpenAi", model=G), f"GET /v1beta/openai/models/{G}"),
     (call("GenerateContent", "OpenAiChatCompletion"), "POST /v1beta/openai/chat/completions"),
@@ -315,6 +321,10 @@ VERTEX_CASES = [
     (call("CountToken", "Gemini", model=G), f"POST {P}/publishers/google/models/{G}:countTokens"),
     (
         call("Embedding", "Gemini", model="text-embedding-005"),
+        f"POST {P}/publishers/google/models/text-embedding-005:predict",
+    ),
+    (
+        call("Embedding", "Gemini", model="text-embedding-005", body={"requests": []}, batch=True),
         f"POST {P}/publishers/google/models/text-embedding-005:predict",
     ),
     (call("ModelList", "Gemini", model=None), "GET /v1beta1/publishers/google/models"),
@@ -475,6 +485,10 @@ CUSTOM_CASES = [
         "POST /v1beta/models/g:streamGenerateContent",
     ),
     (call("Embedding", "Gemini", model="g"), "POST /v1beta/models/g:embedContent"),
+    (
+        call("Embedding", "Gemini", model="g", body={"requests": []}, batch=True),
+        "POST /v1beta/models/g:batchEmbedContents",
+    ),
 ]
 
 
