@@ -11,7 +11,8 @@ line decides, and on a 2xx the first body chunk is awaited too (a connection tha
 its first byte fails over like a refused one). After that the answer is committed.
 
 Every exchange that reached the network leaves an upstream audit row; the pool's status
-changes are handed to the writer when the call settles (success, client error, or exhaustion).
+changes are handed to the writer when the call settles (success, client error, or exhaustion),
+and a token a channel refreshed on the way is handed to the recorder to be persisted.
 """
 
 from __future__ import annotations
@@ -230,6 +231,8 @@ async def call_upstream(
                 except TokenRefreshError as exc:
                     decision = plan.report(cred, exc.outcome())
                 else:
+                    if request.credential_update:
+                        recorder.secret_fields(cred.id, cred.secret, request.credential_update)
                     answer, outcome = await _send(
                         client, recorder, provider, cred.id, request, stream=stream
                     )

@@ -19,7 +19,10 @@ What is recorded (spec §10):
   ``mask_sensitive_info`` is off;
 * ``downstream_requests``: one row per provider-route request, the client's headers with its
   key redacted, bodies only when ``mask_sensitive_info`` is off (stream bodies never);
-* credential statuses changed by a request, as :class:`~gatewayctl.store.models.StatusRow`.
+* credential statuses changed by a request, as :class:`~gatewayctl.store.models.StatusRow`;
+* secret fields a channel learned while preparing a request (a refreshed vertex access token),
+  handed to the ``secret_updates`` callback the server gives (it encrypts and merges them into
+  the stored credential off the request path, so other workers and restarts reuse the token).
 """
 
 from __future__ import annotations
@@ -122,12 +125,24 @@ def status_row(record: StatusRecord, channel: str) -> StatusRow:
     )
 
 
+# (credential id, the secret the fields were learned from, the learned fields) → persisted
+# later; must not block (called on the event loop).
+SecretUpdates = Callable[[int, Mapping[str, Any], Mapping[str, Any]], None]
+
+
 class Recorder:
     """Queues rows for the writer; estimates missing usage on a background thread."""
 
-    def __init__(self, sink: LogSink | None, *, mask_bodies: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        sink: LogSink | None,
+        *,
+        mask_bodies: Callable[[], bool],
+        secret_updates: SecretUpdates | None = None,
+    ) -> None:
         self._sink = sink
         self._mask_bodies = mask_bodies
+        self._secret_updates = secret_updates
         self._estimator: ThreadPoolExecutor | None = None
 
     @property
@@ -263,6 +278,19 @@ class Recorder:
                 self._sink.submit_status(row)
             except Exception as exc:
                 log.error("could not queue a credential status: %s", exc)
+
+    # -- learned secrets ---------------------------------------------------------------
+
+    def secret_fields(
+        self, credential_id: int, based_on: Mapping[str, Any], fields: Mapping[str, Any]
+    ) -> None:
+        """Secret fields learned for a credential (see the module docstring)."""
+        if self._secret_updates is None:
+            return
+        try:
+            self._secret_updates(credential_id, based_on, fields)
+        except Exception as exc:  # persisting must never fail a request
+            log.error("could not queue a credential secret update: %s", exc)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until every usage row queued so far reached the sink (tests, shutdown)."""

@@ -8,7 +8,8 @@ never cuts a long stream. Every provider-route request leaves a downstream audit
 
 Per-process resources are opened with the app and closed with it: the upstream HTTP client
 (built lazily on the first request, with the egress proxy of the settings in force, and
-rebuilt when that proxy changes) and the batched log writer.
+rebuilt when that proxy changes), the batched log writer, and the saver of refreshed
+credential tokens (:mod:`gatewayctl.server.secret_updates`).
 
 ``HEAD /{provider}`` (and ``HEAD /``, served by the console route) answer harmlessly: coding
 agents send one as a connection warm-up before their first call.
@@ -32,6 +33,7 @@ from gatewayctl.gateway.response import GatewayResponse, error_response
 from gatewayctl.gateway.upstream import ClientOptions, make_client
 from gatewayctl.server.auth import authenticate, extract_api_key
 from gatewayctl.server.runtime import ServerRuntime, current_runtime
+from gatewayctl.server.secret_updates import SecretSaver
 from gatewayctl.store import open_store
 from gatewayctl.store.writer import BatchWriter
 
@@ -47,6 +49,7 @@ class ProxyResources:
         self.options = options or ClientOptions()
         self.writer: BatchWriter | None = None
         self.recorder: Recorder | None = None
+        self.secrets: SecretSaver | None = None
         self.gateway: Gateway | None = None
         self._proxy: str | None = None
         self._retired: list[httpx.AsyncClient] = []
@@ -57,7 +60,10 @@ class ProxyResources:
         settings = runtime.settings
         self._runtime = runtime
         self.writer = BatchWriter(lambda: open_store(settings))
-        self.recorder = Recorder(self.writer, mask_bodies=self._mask_bodies)
+        self.secrets = SecretSaver(runtime)
+        self.recorder = Recorder(
+            self.writer, mask_bodies=self._mask_bodies, secret_updates=self.secrets.submit
+        )
 
     def _mask_bodies(self) -> bool:
         runtime = self._runtime
@@ -84,6 +90,8 @@ class ProxyResources:
         return gateway
 
     async def close(self) -> None:
+        if self.secrets is not None:
+            await self.secrets.close()
         clients = list(self._retired)
         if self.gateway is not None:
             clients.append(self.gateway.client)

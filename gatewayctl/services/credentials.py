@@ -9,6 +9,7 @@ The credential *label* is the v0.3 ``name`` column; labels are unique per provid
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -305,6 +306,42 @@ def update_credential_secret(ctx: Context, credential_id: int, secret: Any) -> N
     provider = ctx.store.get_provider(row.provider_id)
     assert provider is not None
     save_credential(ctx, provider=provider, id=credential_id, secret=secret)
+
+
+def merge_secret_fields(
+    ctx: Context,
+    credential_id: int,
+    fields: Mapping[str, Any],
+    *,
+    based_on: Mapping[str, Any] | None = None,
+) -> bool:
+    """Merge ``fields`` into a credential's secret (a refreshed access token and its expiry),
+    in one transaction; True when something was written.
+
+    Nothing is written when the credential is gone, when the stored secret already carries
+    ``fields``, or when ``based_on`` — the secret the fields were learned from — differs from
+    the stored one in any *other* field: the operator replaced the secret meanwhile, and a
+    token of the old account must not be pinned to the new one.
+    """
+    box = ctx.secrets()
+    with ctx.store.transaction():
+        row = ctx.store.get_credential(credential_id)
+        provider = ctx.store.get_provider(row.provider_id) if row is not None else None
+        if row is None or provider is None:
+            return False
+        body = secret_body(box.decrypt_json(row.secret_token))
+        if all(body.get(k) == v for k, v in fields.items()):
+            return False
+        if based_on is not None:
+            others = set(body) | set(secret_body(dict(based_on)))
+            learned_from = secret_body(dict(based_on))
+            if any(body.get(k) != learned_from.get(k) for k in others - set(fields)):
+                return False
+        secret = normalize_secret(provider.channel, {**body, **fields})
+        ctx.store.save_credential(
+            replace(row, secret_token=box.encrypt_json(secret), updated_at=now_ms())
+        )
+    return True
 
 
 # --------------------------------------------------------------------------------------

@@ -196,3 +196,36 @@ def test_update_credential_secret_after_token_refresh(setup: Context) -> None:
         )
     with pytest.raises(NotFound):
         credentials.update_credential_secret(setup, 999, {"api_key": "k"})
+
+
+def test_merge_secret_fields_keeps_the_rest_and_skips_no_ops_and_stale_bases(
+    setup: Context,
+) -> None:
+    from tests.services.conftest import db_bytes
+
+    c = credentials.add_credential(setup, "codex", secret={"Builtin": {"Codex": CODEX}}, label="o")
+    based_on = {"Builtin": {"Codex": CODEX}}
+    fields = {"access_token": "at-fresh-0123456789abcdefghij", "expires_at": 77}
+
+    def secret() -> dict[str, Any]:
+        row = setup.store.get_credential(c["id"])
+        assert row is not None
+        body: dict[str, Any] = setup.secrets().decrypt_json(row.secret_token)["Builtin"]["Codex"]
+        return body
+
+    version = setup.store.config_version()
+    assert credentials.merge_secret_fields(setup, c["id"], fields, based_on=based_on)
+    assert secret() == {**CODEX, **fields}
+    assert b"at-fresh-0123456789abcdefghij" not in db_bytes(setup)  # encrypted at rest
+    bumped = setup.store.config_version()
+    assert bumped > version
+    # the same fields again: nothing written, no configuration change to reload
+    assert not credentials.merge_secret_fields(setup, c["id"], fields, based_on=based_on)
+    assert setup.store.config_version() == bumped
+    # the operator replaced the secret meanwhile: a token learned from the old one is dropped
+    replaced = {**CODEX, "refresh_token": "rt-replaced-0123456789abcdefgh"}
+    credentials.update_credential_secret(setup, c["id"], {"Builtin": {"Codex": replaced}})
+    late = {"access_token": "at-late-0123456789abcdefghijk", "expires_at": 88}
+    assert not credentials.merge_secret_fields(setup, c["id"], late, based_on=based_on)
+    assert secret() == replaced
+    assert not credentials.merge_secret_fields(setup, 999, late)
