@@ -4,7 +4,9 @@ HTTP only: authenticate the key (``x-api-key``, ``x-goog-api-key``, ``?key=``, B
 the in-memory snapshot, classify the route (:func:`gatewayctl.gateway.entrance.classify`),
 let the :class:`~gatewayctl.gateway.pipeline.Gateway` answer, and turn its answer into a Quart
 response — streamed ones with ``timeout = None`` so Quart's 60-second ``RESPONSE_TIMEOUT``
-never cuts a long stream. Every provider-route request leaves a downstream audit row.
+never cuts a long stream. Every provider-route request leaves a downstream audit row, and
+admin/user requests leave metadata-only ones (:mod:`gatewayctl.server.audit`, through the
+recorder this blueprint owns).
 
 Per-process resources are opened with the app and closed with it: the upstream HTTP client
 (built lazily on the first request, with the egress proxy of the settings in force, and
@@ -31,6 +33,7 @@ from gatewayctl.gateway.pipeline import Gateway, Principal
 from gatewayctl.gateway.recording import Recorder
 from gatewayctl.gateway.response import GatewayResponse, error_response
 from gatewayctl.gateway.upstream import ClientOptions, make_client
+from gatewayctl.server.audit import audit_api_routes, record_downstream
 from gatewayctl.server.auth import authenticate, extract_api_key
 from gatewayctl.server.runtime import ServerRuntime, current_runtime
 from gatewayctl.server.secret_updates import SecretSaver
@@ -130,6 +133,8 @@ def proxy_blueprint(options: ClientOptions | None = None) -> Blueprint:
     async def _close() -> None:
         await resources.close()
 
+    audit_api_routes(bp, lambda: resources.recorder)
+
     async def serve(provider: str | None, version: Version, rest: str) -> Response:
         runtime = current_runtime()
         snapshot = runtime.state.current()
@@ -157,7 +162,16 @@ def proxy_blueprint(options: ClientOptions | None = None) -> Blueprint:
             if exc.status >= 500:
                 log.error("%s %s failed: %s", request.method, request.path, exc.message)
             answer = error_response(exc.status, exc.message)
-        _record_downstream(resources, principal, body, answer)
+        if resources.recorder is not None:
+            record_downstream(
+                resources.recorder,
+                principal.user_id,
+                principal.key_id,
+                status=answer.status,
+                response_headers=answer.headers,
+                request_body=body,
+                response_body=answer.body if answer.stream is None else None,
+            )
         return to_quart(answer)
 
     @bp.route("/v1/<path:rest>", methods=METHODS)
@@ -184,23 +198,3 @@ def proxy_blueprint(options: ClientOptions | None = None) -> Blueprint:
         return to_quart(error_response(404, f"not found: {request.path}"))
 
     return bp
-
-
-def _record_downstream(
-    resources: ProxyResources, principal: Principal, body: bytes, answer: GatewayResponse
-) -> None:
-    recorder = resources.recorder
-    if recorder is None:
-        return
-    recorder.downstream(
-        user_id=principal.user_id,
-        user_key_id=principal.key_id,
-        method=request.method,
-        path=request.path,
-        query=request.query_string.decode("latin-1") or None,
-        headers=list(request.headers.items()),
-        request_body=body or None,
-        status=answer.status,
-        response_headers=answer.headers,
-        response_body=answer.body if answer.stream is None else None,
-    )

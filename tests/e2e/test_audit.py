@@ -96,6 +96,63 @@ def test_unmasked_mode_keeps_bodies(env: GatewayEnv) -> None:
         set_global(env, mask_sensitive_info=True)
 
 
+def db_bytes(env: GatewayEnv) -> bytes:
+    """Every byte SQLite keeps for the server's database: the file, its WAL and shm."""
+    out = b""
+    for suffix in ("", "-wal", "-shm"):
+        path = env.server.data_dir / f"gatewayctl.db{suffix}"
+        if path.exists():
+            out += path.read_bytes()
+    return out
+
+
+def test_admin_and_user_routes_leave_metadata_only_rows(env: GatewayEnv) -> None:
+    """Spec §10.1 logs every route; /admin and /user bodies carry secrets (credentials, keys),
+    so their rows never keep bodies — not even with ``mask_sensitive_info = false``."""
+    secret = "sk-audit-never-in-clear-0123456789"
+    raw_key = "audit-user-key-never-in-clear-42"
+    set_global(env, mask_sensitive_info=False)
+    try:
+        cred = env.admin(
+            "/admin/credentials/upsert",
+            {"provider": "oai", "api_key": secret, "name": "audited"},
+        )
+        created = httpx.post(
+            env.url + "/user/keys/upsert",
+            json={"api_key": raw_key, "label": "audited"},
+            headers={"x-api-key": env.key},
+            timeout=10,
+        )
+        assert created.status_code == 200, created.text
+        denied = httpx.post(env.url + "/admin/users/query", json={}, timeout=10)
+        assert denied.status_code == 401
+        env.flush()
+        rows = env.admin("/admin/requests/downstream/query", {})
+    finally:
+        set_global(env, mask_sensitive_info=True)
+        env.admin("/admin/credentials/delete", {"id": cred["id"]})
+
+    def row(path: str, status: int) -> dict[str, Any]:
+        found = [r for r in rows if r["request_path"] == path and r["response_status"] == status]
+        assert found, f"no downstream row for {path} ({status})"
+        return found[0]
+
+    admin_row = row("/admin/credentials/upsert", 200)
+    assert (admin_row["user_id"], admin_row["request_method"]) == (0, "POST")
+    assert admin_row["internal"] == 1
+    assert admin_row["request_body"] is None and admin_row["response_body"] is None
+    assert admin_row["request_headers_json"]["x-api-key"] == ["[redacted]"]
+    assert "application/json" in json.dumps(admin_row["response_headers_json"])
+    user_row = row("/user/keys/upsert", 200)
+    assert (user_row["user_id"], user_row["user_key_id"]) == (env.user_id, env.key_id)
+    assert user_row["request_body"] is None and user_row["response_body"] is None
+    anonymous = row("/admin/users/query", 401)
+    assert anonymous["user_id"] is None and anonymous["user_key_id"] is None
+    stored = db_bytes(env)
+    assert secret.encode() not in stored
+    assert raw_key.encode() not in stored
+
+
 class TinyProxy:
     """A loopback 'HTTP proxy' that records request lines and answers 502."""
 
