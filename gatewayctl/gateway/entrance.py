@@ -90,7 +90,9 @@ class Entrance:
     ``provider`` is None only for the unscoped model lists (which merge every provider).
     ``model`` is the upstream model (no provider prefix; Gemini path models keep ``models/``
     off). ``body`` is the parsed JSON body (None for GET); ``raw_body`` the bytes to forward
-    on passthrough — the caller's own, or rewritten without the model prefix.
+    on passthrough — the caller's own, or rewritten without the model prefix (None when that
+    could not be done safely: the parsed body is re-serialised); ``size`` the length of the
+    caller's body in bytes.
     """
 
     kind: Kind
@@ -103,6 +105,7 @@ class Entrance:
     gemini_method: GeminiMethod | None = None
     candidates: tuple[Protocol, ...] = ()
     query: Mapping[str, str] = field(default_factory=dict)
+    size: int = 0
 
     @property
     def stream(self) -> bool:
@@ -237,7 +240,15 @@ def _body_route(
         if not model:
             raise InvalidInput("model is empty")
         return Entrance(
-            kind, RouteKey(operation, protocol), provider, True, model, body, raw, query=query
+            kind,
+            RouteKey(operation, protocol),
+            provider,
+            True,
+            model,
+            body,
+            raw,
+            query=query,
+            size=len(raw),
         )
     provider, model = split_prefixed_model(raw_model)
     new_body = dict(body)
@@ -253,6 +264,7 @@ def _body_route(
         new_body,
         rewritten,
         query=query,
+        size=len(raw),
     )
 
 
@@ -320,6 +332,7 @@ def _gemini_post(
         raw,
         gemini_method=action,  # type: ignore[arg-type]
         query=query,
+        size=len(raw),
     )
 
 

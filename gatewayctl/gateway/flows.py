@@ -39,6 +39,7 @@ from gatewayctl.gateway.response import (
 )
 from gatewayctl.protocols import ir
 from gatewayctl.protocols.registry import framing_for
+from gatewayctl.tokens import count_tokens
 from gatewayctl.translate import (
     StreamTranslator,
     UpstreamAnswerError,
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
 
 # Passthrough bodies up to this size have their usage read on the event loop.
 INLINE_USAGE_BYTES = 16 * 1024
+# Caller bodies up to this size are tokenised on the event loop for a stream's up-front input
+# estimate (Anthropic ``message_start``); larger ones are estimated at ~4 bytes a token.
+INLINE_ESTIMATE_BYTES = 16 * 1024
+BYTES_PER_TOKEN = 4
 
 
 async def generate(gw: Gateway, job: Job) -> GatewayResponse:
@@ -192,6 +197,21 @@ class _Translate(StreamHooks):
         return self._with_pending(self.translator.fail(error))
 
 
+def upfront_input_estimate(job: Job, request: ir.Request) -> int | None:
+    """The input tokens a translated stream states before the upstream reported any (only
+    Anthropic's ``message_start`` does; the real count follows in ``message_delta``).
+
+    Cheap on purpose, as it runs on the event loop: the tokenizer for small bodies, the body
+    size over :data:`BYTES_PER_TOKEN` for large ones (inflated by inline media, which is fine
+    for a figure the final usage replaces)."""
+    if job.caller.protocol != "Claude":
+        return None
+    size = job.entrance.size
+    if size > INLINE_ESTIMATE_BYTES:
+        return size // BYTES_PER_TOKEN
+    return count_tokens(job.model or "", request)
+
+
 async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
     entrance = job.entrance
     caller, dest = job.caller.protocol, job.dest.protocol
@@ -201,8 +221,12 @@ async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
     body = emit_request(dest, request, model=entrance.model, stream=dest_stream)
     call = job.upstream_call(body)
     answer = await gw.call(job, call, stream=entrance.stream and dest_stream)
-    options = encoder_options(request, model=entrance.model)
     model = job.model or ""
+    options = encoder_options(
+        request,
+        model=entrance.model,
+        input_tokens_estimate=upfront_input_estimate(job, request) if entrance.stream else None,
+    )
     if not answer.ok:
         raw = await answer.read()
         translated = translate_error(

@@ -211,3 +211,4 @@ def test_replace_model_bytes_refuses_when_unsure(raw: bytes) -> None:
     entrance = classify("POST", "v1", "chat/completions", body=raw)
     assert entrance.raw_body is None  # the channel serializes the parsed body instead
     assert entrance.body is not None and entrance.body["model"] == "b"
+    assert entrance.size == len(raw)  # what the caller sent, for size-based estimates

@@ -222,3 +222,47 @@ async def test_a_stream_failing_at_its_first_event_is_an_http_error(
     assert answer.status >= 500
     error = json.loads(data)
     assert error["type"] == "error" and "overloaded" in error["error"]["message"]
+
+
+RESPONSES_STREAM = (
+    b"event: response.created\n"
+    b'data: {"type":"response.created","response":{"id":"resp_1","object":"response",'
+    b'"created_at":1,"model":"gpt-4o","status":"in_progress","output":[]}}\n\n'
+    b"event: response.output_text.delta\n"
+    b'data: {"type":"response.output_text.delta","item_id":"msg_1","output_index":0,'
+    b'"content_index":0,"delta":"ok"}\n\n'
+)
+
+
+def message_start_input(data: bytes) -> int:
+    for block in data.decode().split("\n\n"):
+        if block.startswith("event: message_start"):
+            doc = json.loads(block.split("data: ", 1)[1])
+            return int(doc["message"]["usage"]["input_tokens"])
+    raise AssertionError("no message_start")
+
+
+@pytest.mark.parametrize("words", [40, 20_000])
+async def test_message_start_states_an_input_estimate_for_translated_streams(
+    gateway: Gateway, httpx_mock: HTTPXMock, words: int
+) -> None:
+    """An upstream that tells usage only at the end: the Anthropic caller's message_start
+    still carries a sensible input count (the tokenizer for small bodies, ~4 bytes a token
+    for big ones), not 0."""
+    from gatewayctl.tokens import count_tokens
+    from gatewayctl.translate import parse_request
+
+    httpx_mock.add_response(content=RESPONSES_STREAM, headers={"content-type": "text/event-stream"})
+    prompt = " ".join(f"word{i % 97}" for i in range(words))
+    body = {
+        "model": "gpt-4o",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": prompt}],
+        "stream": True,
+    }
+    answer, data = await run(gateway, Snap("sk-one"), "messages", body)
+    assert answer.status == 200
+    stated = message_start_input(data)
+    exact = count_tokens("gpt-4o", parse_request("Claude", body))
+    assert exact > 0
+    assert 0.5 * exact <= stated <= 2 * exact
