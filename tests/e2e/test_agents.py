@@ -2,42 +2,24 @@
 
 Like :mod:`tests.e2e.test_claude_code`, these run the real agents (npm packages
 ``@openai/codex`` and ``@google/gemini-cli``) one-shot, configured as
-``reference/agent-clients.md`` describes, and are skipped when the agent is not installed.
-Where they are looked for: ``$CODEX_BIN`` / ``$GEMINI_CLI_BIN``, the name on ``PATH``, then
-``/tmp/agents/node_modules/.bin/`` (what ``npm install --prefix /tmp/agents @openai/codex
-@google/gemini-cli`` leaves).
+``reference/agent-clients.md`` describes, found by :mod:`tests.e2e.agents`, and are skipped
+when the agent is not installed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.agents import CODEX, GEMINI_CLI, agent_or_skip
 from tests.e2e.conftest import GatewayEnv
 from tests.fakes import Answer
 
-INSTALL_DIR = Path("/tmp/agents/node_modules/.bin")
 REPLY = "Hello from the gateway!"
-
-
-def agent_binary(name: str, env_var: str) -> str:
-    explicit = os.environ.get(env_var)
-    if explicit and Path(explicit).exists():
-        return explicit
-    found = shutil.which(name) or (
-        str(INSTALL_DIR / name) if (INSTALL_DIR / name).exists() else None
-    )
-    if found is None:
-        pytest.skip(
-            f"{name} is not installed: `npm install --prefix /tmp/agents "
-            f"@openai/codex @google/gemini-cli` (or set {env_var})"
-        )
-    return found
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:
@@ -66,7 +48,7 @@ def run_agent(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
 @pytest.mark.timeout(180)
 def test_codex_cli_through_translation(env: GatewayEnv, tmp_path: Path) -> None:
     """Codex (Responses, streaming) served by an Anthropic upstream."""
-    codex = agent_binary("codex", "CODEX_BIN")
+    codex = agent_or_skip(CODEX)
     env.fakes.anthropic.script(Answer(text=REPLY), route="messages", times=None)
     agent_env = base_env(tmp_path)
     codex_home = tmp_path / "codex-home"
@@ -105,7 +87,7 @@ def test_codex_cli_through_translation(env: GatewayEnv, tmp_path: Path) -> None:
 @pytest.mark.timeout(180)
 def test_gemini_cli_through_translation(env: GatewayEnv, tmp_path: Path) -> None:
     """Gemini CLI (streamGenerateContent?alt=sse) served by an OpenAI-chat upstream."""
-    gemini = agent_binary("gemini", "GEMINI_CLI_BIN")
+    gemini = agent_or_skip(GEMINI_CLI)
     env.fakes.openai.script(Answer(text=REPLY), route="chat", times=None)
     agent_env = base_env(tmp_path)
     settings_dir = Path(agent_env["HOME"]) / ".gemini"

@@ -6,47 +6,26 @@ OpenAI-compatible channel) sends its usual request — ``HEAD /chat`` as a warm-
 message inside ``messages`` and adaptive thinking — which the gateway translates into Chat
 Completions for the fake OpenAI upstream and whose SSE answer it translates back.
 
-The agent is the npm package ``@anthropic-ai/claude-code``; the test runs it when found and is
-skipped otherwise. Where it looks: ``$CLAUDE_CODE_BIN``, ``claude`` on ``PATH``, then
-``/tmp/claude-code/node_modules/.bin/claude`` (what
-``npm install --prefix /tmp/claude-code @anthropic-ai/claude-code`` leaves).
+The agent is the npm package ``@anthropic-ai/claude-code``, found by
+:mod:`tests.e2e.agents`; the test is skipped when it is not installed.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.agents import CLAUDE_CODE, agent_or_skip
 from tests.e2e.conftest import GatewayEnv
 from tests.fakes import Answer
-
-DEFAULT_INSTALL = Path("/tmp/claude-code/node_modules/.bin/claude")
-
-
-def claude_binary() -> str | None:
-    explicit = os.environ.get("CLAUDE_CODE_BIN")
-    if explicit and Path(explicit).exists():
-        return explicit
-    found = shutil.which("claude")
-    if found:
-        return found
-    if DEFAULT_INSTALL.exists():
-        return str(DEFAULT_INSTALL)
-    return None
 
 
 @pytest.mark.timeout(180)
 def test_claude_code_through_translation(env: GatewayEnv, tmp_path: Path) -> None:
-    binary = claude_binary()
-    if binary is None:
-        pytest.skip(
-            "Claude Code is not installed: `npm install --prefix /tmp/claude-code "
-            "@anthropic-ai/claude-code` (or set CLAUDE_CODE_BIN)"
-        )
+    binary = agent_or_skip(CLAUDE_CODE)
     fake = env.fakes.openai
     fake.script(Answer(text="Hello from the gateway!"), route="chat", times=None)
     home = tmp_path / "home"
