@@ -13,8 +13,7 @@ below ``max_tokens``, or a temperature above 1 — the usual ways a translation 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 from tests.fakes.base import BadRequest, FakeUpstream, RecordedRequest, route
 from tests.fakes.openai_chat import chat_completion
@@ -37,6 +36,7 @@ from tests.fakes.render import (
     json_reply,
     split_json_text,
     stream_reply,
+    text_of,
     tool_result_text,
 )
 from tests.fakes.wire import Reply, sse_event
@@ -70,6 +70,7 @@ class AnthropicFake(FakeUpstream):
 
     vendor = "anthropic"
     default_keys = (ANTHROPIC_KEY,)
+    default_models = ANTHROPIC_MODELS
     routes = (
         route("POST", r"/v1/messages", "messages"),
         route("POST", r"/v1/chat/completions", "chat"),  # Anthropic's OpenAI-compatible layer
@@ -77,14 +78,6 @@ class AnthropicFake(FakeUpstream):
         route("GET", r"/v1/models", "models"),
         route("GET", r"/v1/models/(?P<model>.+)", "model"),
     )
-
-    def __init__(
-        self,
-        *,
-        keys: Iterable[str] | None | Literal["default"] = "default",
-        models: Iterable[str] = ANTHROPIC_MODELS,
-    ) -> None:
-        super().__init__(keys=keys, models=models)
 
     # --- auth and errors ----------------------------------------------------------------------
 
@@ -247,18 +240,6 @@ def message_usage(usage: Usage) -> dict[str, Any]:
     }
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(b.get("text", ""))
-            for b in content
-            if isinstance(b, dict) and b.get("type") == "text"
-        )
-    return ""
-
-
 def _prompt_chars(body: dict[str, Any]) -> int:
     return prompt_chars(body.get("system"), body.get("messages"), body.get("tools"))
 
@@ -278,7 +259,7 @@ def _facts(body: dict[str, Any]) -> Facts:
         if results:
             tool_result = tool_result_text(results[-1].get("content", ""))
         else:
-            user_text = _text_of(content)
+            user_text = text_of(content)
     tools = tuple(
         Tool(str(t.get("name", "")), t.get("input_schema") or {})
         for t in body.get("tools") or []

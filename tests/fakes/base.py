@@ -169,26 +169,28 @@ class Route:
 
 
 class FakeUpstream:
-    """Base class: subclasses set ``routes``, ``default_keys`` and the vendor hooks."""
+    """Base class: subclasses set ``routes``, ``default_keys``, ``default_models`` and the
+    vendor hooks."""
 
     vendor = "fake"
     routes: tuple[Route, ...] = ()
     default_keys: tuple[str, ...] = ()
+    default_models: tuple[str, ...] = ()
 
     def __init__(
         self,
         *,
         keys: Iterable[str] | None | Literal["default"] = "default",
-        models: Iterable[str] = (),
+        models: Iterable[str] | None = None,
     ) -> None:
         """``keys``: accepted API keys (default: :attr:`default_keys`; None accepts any key).
-        ``models``: what the model routes list. Both are plain attributes a test may change;
-        :meth:`reset` restores them."""
+        ``models``: what the model routes list (default: :attr:`default_models`). Both are
+        plain attributes a test may change; :meth:`reset` restores them."""
         if keys == "default":
             self.keys: set[str] | None = set(self.default_keys)
         else:
             self.keys = None if keys is None else set(keys)
-        self.models: list[str] = list(models)
+        self.models: list[str] = list(self.default_models if models is None else models)
         self._initial = (None if self.keys is None else set(self.keys), list(self.models))
         self.url = ""  # set by the runner once bound
         self._lock = threading.Condition()

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 from tests.fakes.base import BadRequest, FakeUpstream, RecordedRequest, route
 from tests.fakes.openai_chat import chat_completion
@@ -122,6 +121,7 @@ class GeminiFake(FakeUpstream):
 
     vendor = "gemini"
     default_keys = (GEMINI_KEY,)
+    default_models = GEMINI_MODELS
     _model_re = r"/(?P<version>v1beta|v1)/models/(?P<model>[^:]+)"
     routes = (
         route("GET", r"/(?P<version>v1beta|v1)/models", "models"),
@@ -136,14 +136,6 @@ class GeminiFake(FakeUpstream):
         route("GET", r"/v1beta/openai/models", "openai.models"),
         route("GET", r"/v1beta/openai/models/(?P<model>.+)", "openai.model"),
     )
-
-    def __init__(
-        self,
-        *,
-        keys: Iterable[str] | None | Literal["default"] = "default",
-        models: Iterable[str] = GEMINI_MODELS,
-    ) -> None:
-        super().__init__(keys=keys, models=models)
 
     # --- auth and errors ----------------------------------------------------------------------
 

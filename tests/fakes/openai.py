@@ -11,7 +11,6 @@ translating gateway that breaks a conversation fails here as it would against Op
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from typing import Any, Literal
 
 from tests.fakes.base import BadRequest, FakeUpstream, RecordedRequest, route
@@ -81,6 +80,7 @@ class OpenAIFake(FakeUpstream):
 
     vendor = "openai"
     default_keys = (OPENAI_KEY,)
+    default_models = OPENAI_MODELS
     routes = (
         route("POST", r"/v1/chat/completions", "chat"),
         route("POST", r"/v1/responses", "responses"),
@@ -90,14 +90,6 @@ class OpenAIFake(FakeUpstream):
         route("GET", r"/v1/models", "models"),
         route("GET", r"/v1/models/(?P<model>.+)", "model"),
     )
-
-    def __init__(
-        self,
-        *,
-        keys: Iterable[str] | None | Literal["default"] = "default",
-        models: Iterable[str] = OPENAI_MODELS,
-    ) -> None:
-        super().__init__(keys=keys, models=models)
 
     # --- auth and errors ----------------------------------------------------------------------
 

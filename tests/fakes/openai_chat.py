@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from tests.fakes.base import BadRequest, RecordedRequest
-from tests.fakes.openai_responses import args_json, text_of
+from tests.fakes.openai_responses import args_json
 from tests.fakes.plan import Answer, Facts, Plan, Tool, Usage, decide, new_id, prompt_chars
 from tests.fakes.render import (
     Frames,
@@ -21,6 +21,7 @@ from tests.fakes.render import (
     json_reply,
     split_json_text,
     stream_reply,
+    text_of,
     tool_result_text,
 )
 from tests.fakes.wire import Reply, sse_data
@@ -196,16 +197,18 @@ def _check_chat_tool_pairs(messages: list[Any]) -> None:
 
 
 def _chat_frames(plan: Plan, completion_id: str, created: int, include_usage: bool) -> Frames:
+    head: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": plan.model,
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake0000",
+    }
+
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        payload: dict[str, Any] = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": plan.model,
-            "service_tier": "default",
-            "system_fingerprint": "fp_fake0000",
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        payload: dict[str, Any] = {**head, "choices": [choice]}
         if include_usage:
             payload["usage"] = None
         return sse_data(payload)
@@ -234,19 +237,6 @@ def _chat_frames(plan: Plan, completion_id: str, created: int, include_usage: bo
             )
     closing = [chunk({}, plan.finish)]
     if include_usage:
-        closing.append(
-            sse_data(
-                {
-                    "id": completion_id,
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": plan.model,
-                    "service_tier": "default",
-                    "system_fingerprint": "fp_fake0000",
-                    "choices": [],
-                    "usage": chat_usage(plan.usage),
-                }
-            )
-        )
+        closing.append(sse_data({**head, "choices": [], "usage": chat_usage(plan.usage)}))
     closing.append(b"data: [DONE]\n\n")
     return Frames(opening, body, closing, lambda i: chunk({"content": f" more{i}"}))

@@ -13,21 +13,8 @@ from typing import Any
 
 from tests.fakes.base import BadRequest
 from tests.fakes.plan import Facts, Plan, Tool, Usage, new_id, prompt_chars, signature
-from tests.fakes.render import Frames, split_json_text, tool_result_text
+from tests.fakes.render import Frames, split_json_text, text_of, tool_result_text
 from tests.fakes.wire import sse_event
-
-
-def text_of(content: Any) -> str:
-    """The text of a content value: a string, or the text parts of a list."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, dict) and part.get("type") in ("text", "input_text", "output_text")
-        )
-    return ""
 
 
 def args_json(arguments: Any) -> str:

@@ -25,6 +25,23 @@ def bearer_token(req: RecordedRequest) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+# Text part types: Anthropic and Chat ``text``, Responses ``input_text`` / ``output_text``.
+TEXT_PART_TYPES = ("text", "input_text", "output_text")
+
+
+def text_of(content: Any) -> str:
+    """The text of a message content value: a string, or the text parts of a list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, dict) and part.get("type") in TEXT_PART_TYPES
+        )
+    return ""
+
+
 def tool_result_text(content: Any) -> str:
     """Flatten a tool-result payload (string, list of text parts, or JSON) to text."""
     if isinstance(content, str):
