@@ -6,29 +6,17 @@ Claude and Gemini traffic into Chat, and counts tokens locally.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from gatewayctl.channels.base import Channel, Target, UnsupportedUpstreamRoute, UpstreamCall
-from gatewayctl.channels.paths import openai_path
-
-_ROUTES = frozenset(
-    {
-        ("ModelList", "OpenAi"),
-        ("ModelGet", "OpenAi"),
-        ("GenerateContent", "OpenAiChatCompletion"),
-        ("StreamGenerateContent", "OpenAiChatCompletion"),
-        ("Embedding", "OpenAi"),
-    }
-)
+from gatewayctl.channels.openai import OpenAICompatibleChannel
 
 
-class NvidiaChannel(Channel):
+class NvidiaChannel(OpenAICompatibleChannel):
     id = "nvidia"
-
-    def target(self, call: UpstreamCall, secret_json: Mapping[str, Any]) -> Target:
-        plan = openai_path(call) if (call.route.operation, call.route.protocol) in _ROUTES else None
-        if plan is None:
-            raise UnsupportedUpstreamRoute(self.id, call.route)
-        method, path, query = plan
-        return Target(method, path, "bearer", query)
+    routes = frozenset(
+        {
+            ("ModelList", "OpenAi"),
+            ("ModelGet", "OpenAi"),
+            ("GenerateContent", "OpenAiChatCompletion"),
+            ("StreamGenerateContent", "OpenAiChatCompletion"),
+            ("Embedding", "OpenAi"),
+        }
+    )

@@ -7,7 +7,7 @@ name contains ``gpt-5`` (any case) ``temperature`` and ``top_p`` are removed fro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from gatewayctl.channels.base import (
     Channel,
@@ -32,15 +32,23 @@ def strip_gpt5_sampling(body: JsonObject) -> JsonObject:
     return body
 
 
-class OpenAIChannel(Channel):
-    id = "openai"
+class OpenAICompatibleChannel(Channel):
+    """A host serving the OpenAI API (or the ``routes`` subset of it) at the OpenAI paths
+    with a Bearer key; the OpenAI-compatible channels only name their routes."""
+
+    routes: ClassVar[frozenset[tuple[str, str]] | None] = None  # None: every OpenAI route
 
     def target(self, call: UpstreamCall, secret_json: Mapping[str, Any]) -> Target:
-        plan = openai_path(call)
+        key = (call.route.operation, call.route.protocol)
+        plan = openai_path(call) if self.routes is None or key in self.routes else None
         if plan is None:
             raise UnsupportedUpstreamRoute(self.id, call.route)
         method, path, query = plan
         return Target(method, path, "bearer", query)
+
+
+class OpenAIChannel(OpenAICompatibleChannel):
+    id = "openai"
 
     def shape_body(self, call: UpstreamCall, body: JsonObject) -> JsonObject:
         return strip_gpt5_sampling(body)
