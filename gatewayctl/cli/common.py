@@ -9,6 +9,7 @@ to stderr. Rich and the service layer are imported lazily so the CLI starts fast
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -184,3 +185,55 @@ def read_value(value: str, what: str, reader: Callable[[], str] | None = None) -
         except OSError as exc:
             raise typer.BadParameter(f"cannot read {what} from {value[1:]}: {exc}") from exc
     return value
+
+
+# --------------------------------------------------------------------------------------
+# shared commands
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """``remove`` / ``enable`` / ``disable`` of one noun, by service function names (the
+    service module is imported when a command runs, so the CLI starts fast)."""
+
+    noun: str  # "provider", "credential", "user"
+    service: str  # module under gatewayctl.services
+    remove: str  # service(ctx, ref) -> ...
+    set_enabled: str  # service(ctx, ref, enabled: bool) -> ...
+    argument_help: str
+    by_id: bool  # the argument is an integer id (else a name or an id)
+    remove_help: str
+    enable_help: str
+    disable_help: str
+
+
+def lifecycle_commands(app: typer.Typer, spec: Lifecycle) -> None:
+    """Register ``remove``, ``enable`` and ``disable`` for ``spec`` on ``app``."""
+
+    def call(ctx: typer.Context, name: str, *args: Any) -> None:
+        module = importlib.import_module(f"gatewayctl.services.{spec.service}")
+        getattr(module, name)(services(ctx), *args)
+
+    ref_type = int if spec.by_id else str
+    argument = typer.Argument(..., help=spec.argument_help, metavar="ID" if spec.by_id else "NAME")
+
+    def remove(ctx: typer.Context, ref: Any = argument) -> None:
+        call(ctx, spec.remove, ref)
+        say(f"removed {spec.noun} {ref}")
+
+    def enable(ctx: typer.Context, ref: Any = argument) -> None:
+        call(ctx, spec.set_enabled, ref, True)
+        say(f"enabled {spec.noun} {ref}")
+
+    def disable(ctx: typer.Context, ref: Any = argument) -> None:
+        call(ctx, spec.set_enabled, ref, False)
+        say(f"disabled {spec.noun} {ref}")
+
+    for name, command, doc in (
+        ("remove", remove, spec.remove_help),
+        ("enable", enable, spec.enable_help),
+        ("disable", disable, spec.disable_help),
+    ):
+        command.__annotations__ = {"ctx": typer.Context, "ref": ref_type, "return": None}
+        app.command(name, help=doc)(command)

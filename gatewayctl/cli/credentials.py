@@ -8,8 +8,10 @@ import typer
 
 from gatewayctl.cli.common import (
     JSON_OPTION,
+    Lifecycle,
     fmt_bool,
     fmt_time,
+    lifecycle_commands,
     print_json,
     print_table,
     read_value,
@@ -102,31 +104,20 @@ def list_(
     )
 
 
-@app.command("remove")
-def remove(ctx: typer.Context, id: int = typer.Argument(..., help="Credential id.")) -> None:
-    """Remove a credential."""
-    from gatewayctl.services import credentials
-
-    credentials.remove_credential(services(ctx), id)
-    say(f"removed credential {id}")
-
-
-@app.command("enable")
-def enable(ctx: typer.Context, id: int = typer.Argument(..., help="Credential id.")) -> None:
-    """Use a credential again."""
-    from gatewayctl.services import credentials
-
-    credentials.set_credential_enabled(services(ctx), id, True)
-    say(f"enabled credential {id}")
-
-
-@app.command("disable")
-def disable(ctx: typer.Context, id: int = typer.Argument(..., help="Credential id.")) -> None:
-    """Stop using a credential (kept in the store)."""
-    from gatewayctl.services import credentials
-
-    credentials.set_credential_enabled(services(ctx), id, False)
-    say(f"disabled credential {id}")
+lifecycle_commands(
+    app,
+    Lifecycle(
+        noun="credential",
+        service="credentials",
+        remove="remove_credential",
+        set_enabled="set_credential_enabled",
+        argument_help="Credential id.",
+        by_id=True,
+        remove_help="Remove a credential.",
+        enable_help="Use a credential again.",
+        disable_help="Stop using a credential (kept in the store).",
+    ),
+)
 
 
 @app.command("status")

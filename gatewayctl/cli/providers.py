@@ -9,8 +9,10 @@ import typer
 
 from gatewayctl.cli.common import (
     JSON_OPTION,
+    Lifecycle,
     fmt_bool,
     fmt_time,
+    lifecycle_commands,
     print_json,
     print_table,
     say,
@@ -154,34 +156,17 @@ def show(
     )
 
 
-@app.command("remove")
-def remove(
-    ctx: typer.Context, name: str = typer.Argument(..., help="Provider name (or id).")
-) -> None:
-    """Remove a provider and its credentials."""
-    from gatewayctl.services import providers
-
-    providers.remove_provider(services(ctx), name)
-    say(f"removed provider {name}")
-
-
-@app.command("enable")
-def enable(
-    ctx: typer.Context, name: str = typer.Argument(..., help="Provider name (or id).")
-) -> None:
-    """Route requests to a provider again."""
-    from gatewayctl.services import providers
-
-    providers.set_provider_enabled(services(ctx), name, True)
-    say(f"enabled provider {name}")
-
-
-@app.command("disable")
-def disable(
-    ctx: typer.Context, name: str = typer.Argument(..., help="Provider name (or id).")
-) -> None:
-    """Keep a provider but stop routing to it."""
-    from gatewayctl.services import providers
-
-    providers.set_provider_enabled(services(ctx), name, False)
-    say(f"disabled provider {name}")
+lifecycle_commands(
+    app,
+    Lifecycle(
+        noun="provider",
+        service="providers",
+        remove="remove_provider",
+        set_enabled="set_provider_enabled",
+        argument_help="Provider name (or id).",
+        by_id=False,
+        remove_help="Remove a provider and its credentials.",
+        enable_help="Route requests to a provider again.",
+        disable_help="Keep a provider but stop routing to it.",
+    ),
+)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from gatewayctl.cli.common import JSON_OPTION, fmt_bool, print_json, print_table, say, services
+from gatewayctl.cli.common import (
+    JSON_OPTION,
+    Lifecycle,
+    fmt_bool,
+    lifecycle_commands,
+    print_json,
+    print_table,
+    say,
+    services,
+)
 
 app = typer.Typer(
     help="Users who may call the gateway (user 0 is the admin).", no_args_is_help=True
@@ -46,28 +55,17 @@ def list_(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
     )
 
 
-@app.command("remove")
-def remove(ctx: typer.Context, name: str = typer.Argument(..., help="User name (or id).")) -> None:
-    """Remove a user and their keys."""
-    from gatewayctl.services import users
-
-    users.remove_user(services(ctx), name)
-    say(f"removed user {name}")
-
-
-@app.command("enable")
-def enable(ctx: typer.Context, name: str = typer.Argument(..., help="User name (or id).")) -> None:
-    """Let a user's keys work again."""
-    from gatewayctl.services import users
-
-    users.set_user_enabled(services(ctx), name, True)
-    say(f"enabled user {name}")
-
-
-@app.command("disable")
-def disable(ctx: typer.Context, name: str = typer.Argument(..., help="User name (or id).")) -> None:
-    """Block all of a user's keys."""
-    from gatewayctl.services import users
-
-    users.set_user_enabled(services(ctx), name, False)
-    say(f"disabled user {name}")
+lifecycle_commands(
+    app,
+    Lifecycle(
+        noun="user",
+        service="users",
+        remove="remove_user",
+        set_enabled="set_user_enabled",
+        argument_help="User name (or id).",
+        by_id=False,
+        remove_help="Remove a user and their keys.",
+        enable_help="Let a user's keys work again.",
+        disable_help="Block all of a user's keys.",
+    ),
+)
