@@ -154,29 +154,21 @@ def summarize(ctx: Context, body: Any, *, user_id: int | None = None) -> dict[st
     return summarize_usages(ctx, _body_usage_filter(ctx, body, user_id))
 
 
-def query_upstream(ctx: Context, body: Any) -> list[dict[str, Any]]:
-    """``/admin/requests/upstream/query``."""
+def _body_request_filter(body: Any, scopes: tuple[str, ...]) -> RequestFilter:
+    """A request-log filter from a query body: the ``scopes`` id filters, time, limit."""
     b = body_object(body)
     from_ms, to_ms = _time_range(b)
-    flt = RequestFilter(
-        provider_id=scope(b, "provider_id", int),
-        credential_id=scope(b, "credential_id", int),
-        from_ms=from_ms,
-        to_ms=to_ms,
-        limit=limit_of(b),
-    )
+    ids = {name: scope(b, name, int) for name in scopes}
+    return RequestFilter(**ids, from_ms=from_ms, to_ms=to_ms, limit=limit_of(b))
+
+
+def query_upstream(ctx: Context, body: Any) -> list[dict[str, Any]]:
+    """``/admin/requests/upstream/query`` (filters: provider, credential, time)."""
+    flt = _body_request_filter(body, ("provider_id", "credential_id"))
     return _request_views(ctx.store.query_upstream_requests(flt))
 
 
 def query_downstream(ctx: Context, body: Any) -> list[dict[str, Any]]:
-    """``/admin/requests/downstream/query``."""
-    b = body_object(body)
-    from_ms, to_ms = _time_range(b)
-    flt = RequestFilter(
-        user_id=scope(b, "user_id", int),
-        user_key_id=scope(b, "user_key_id", int),
-        from_ms=from_ms,
-        to_ms=to_ms,
-        limit=limit_of(b),
-    )
+    """``/admin/requests/downstream/query`` (filters: user, key, time)."""
+    flt = _body_request_filter(body, ("user_id", "user_key_id"))
     return _request_views(ctx.store.query_downstream_requests(flt))
