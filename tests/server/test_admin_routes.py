@@ -201,9 +201,9 @@ def test_usage_and_request_queries_answer_empty(live_server: LiveServer) -> None
         "cache_creation_input_tokens": 0,
     }
     assert live_server.ok("/admin/requests/upstream/query", {"provider_id": "All"}) == []
-    # no provider traffic yet: only the admin calls' own metadata rows (no bodies)
+    # no provider traffic here: only the admin/user calls' own metadata rows (no bodies)
     rows = live_server.ok("/admin/requests/downstream/query", scopes)
-    assert all(r["request_path"].startswith("/admin/") for r in rows)
+    assert all(r["request_path"].startswith(("/admin/", "/user/")) for r in rows), rows
     assert all(r["request_body"] is None and r["response_body"] is None for r in rows)
     assert live_server.ok("/admin/usages/query") == []  # empty body = all scopes "All"
 
