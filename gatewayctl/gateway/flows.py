@@ -27,7 +27,7 @@ from gatewayctl.gateway.estimate import (
     generate_estimate,
     stream_output_text,
 )
-from gatewayctl.gateway.job import Job
+from gatewayctl.gateway.job import Job, read_caller_body
 from gatewayctl.gateway.relay import ESTIMATE_CAPTURE_BYTES, Ending, StreamHooks, once, relay
 from gatewayctl.gateway.response import (
     JSON_TYPE,
@@ -215,8 +215,9 @@ def upfront_input_estimate(job: Job, request: ir.Request) -> int | None:
 async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
     entrance = job.entrance
     caller, dest = job.caller.protocol, job.dest.protocol
-    assert entrance.body is not None
-    request = parse_request(caller, entrance.body)
+    caller_body = entrance.body
+    assert caller_body is not None
+    request = read_caller_body(caller, lambda: parse_request(caller, caller_body))
     dest_stream = job.dest.operation == "StreamGenerateContent"
     body = emit_request(dest, request, model=entrance.model, stream=dest_stream)
     call = job.upstream_call(body)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from gatewayctl.channels import UpstreamCall
 from gatewayctl.dispatch import (
@@ -15,11 +15,14 @@ from gatewayctl.dispatch import (
     TransformTo,
     Unsupported,
 )
+from gatewayctl.errors import GatewayError, InvalidInput
 from gatewayctl.gateway.entrance import Entrance
 from gatewayctl.gateway.providers import ProviderRuntime
 from gatewayctl.gateway.recording import UsageKey
 
 UNSUPPORTED_MESSAGE = "unsupported request for upstream execution"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,18 @@ class Job:
             headers=self.headers,
             batch=batch,
         )
+
+
+def read_caller_body(protocol: str, parse: Callable[[], T]) -> T:
+    """Run ``parse`` over the caller's body (the only input a request parser has): when a
+    parser trips over a malformed body, that is the caller's 400 naming the problem, never a
+    500 — whatever the parser raised."""
+    try:
+        return parse()
+    except GatewayError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise InvalidInput(f"invalid {protocol} request body: {type(exc).__name__}: {exc}") from exc
 
 
 def resolve(provider: ProviderRuntime, entrance: Entrance) -> tuple[RouteKey, Implementation]:

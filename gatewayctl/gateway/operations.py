@@ -21,7 +21,7 @@ from gatewayctl.gateway.estimate import (
     embedding_input_estimate,
     generate_estimate,
 )
-from gatewayctl.gateway.job import UNSUPPORTED_MESSAGE, Job
+from gatewayctl.gateway.job import UNSUPPORTED_MESSAGE, Job, read_caller_body
 from gatewayctl.gateway.response import (
     JSON_TYPE,
     GatewayResponse,
@@ -77,7 +77,9 @@ async def count(gw: Gateway, job: Job) -> GatewayResponse:
     body = entrance.body or {}
     model = job.model or ""
     if job.local:
-        n = await asyncio.to_thread(count_request_tokens, model, caller, body)
+        n = await asyncio.to_thread(
+            read_caller_body, caller, lambda: count_request_tokens(model, caller, body)
+        )
         gw.recorder.usage(job.usage_key(None), ir.Usage(input_tokens=n, output_tokens=0))
         return json_response(200, resolve(caller).emit_count_response(n))
     if job.passthrough:
@@ -89,7 +91,9 @@ async def count(gw: Gateway, job: Job) -> GatewayResponse:
                 job.usage_key(answer.credential_id), lambda: count_body_usage(dest, raw)
             )
         return await _verbatim(answer, raw)
-    upstream_body = translate_count_request(caller, dest, body, model=entrance.model)
+    upstream_body = read_caller_body(
+        caller, lambda: translate_count_request(caller, dest, body, model=entrance.model)
+    )
     call = job.upstream_call(upstream_body)
     answer = await gw.call(job, call, stream=False)
     raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())
@@ -114,11 +118,11 @@ async def embedding(gw: Gateway, job: Job) -> GatewayResponse:
     caller_method = entrance.gemini_method or "embedContent"
     if caller_method not in ("embedContent", "batchEmbedContents"):
         caller_method = "embedContent"
-    caller_request = parse_embedding_request(
+    caller_request = read_caller_body(
         caller,
-        body,
-        gemini_method=caller_method,
-        model=entrance.model,
+        lambda: parse_embedding_request(
+            caller, body, gemini_method=caller_method, model=entrance.model
+        ),
     )
     if job.passthrough:
         call = job.upstream_call(
@@ -183,7 +187,9 @@ async def compact(gw: Gateway, job: Job) -> GatewayResponse:
             )
         return await _verbatim(answer, raw)
     dest_stream = job.dest.operation == "StreamGenerateContent"
-    request, upstream_body = compact_request(dest, body, model=entrance.model, stream=dest_stream)
+    request, upstream_body = read_caller_body(
+        caller, lambda: compact_request(dest, body, model=entrance.model, stream=dest_stream)
+    )
     call = job.upstream_call(upstream_body)
     answer = await gw.call(job, call, stream=False)
     raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())

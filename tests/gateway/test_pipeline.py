@@ -266,3 +266,22 @@ async def test_message_start_states_an_input_estimate_for_translated_streams(
     exact = count_tokens("gpt-4o", parse_request("Claude", body))
     assert exact > 0
     assert 0.5 * exact <= stated <= 2 * exact
+
+
+@pytest.mark.parametrize(
+    ("rest", "body"),
+    [
+        ("models/gpt-4o:generateContent", {"contents": [{"role": "user", "parts": 3}]}),
+        ("models/gpt-4o:countTokens", {"contents": [{"role": "user", "parts": 3}]}),
+    ],
+)
+async def test_a_malformed_caller_body_is_a_400_not_a_500(
+    gateway: Gateway, rest: str, body: dict[str, Any]
+) -> None:
+    """Translated routes parse the caller's body: when a protocol parser trips over a
+    malformed one, the caller gets a 400 naming the problem (nothing goes upstream)."""
+    from gatewayctl.errors import InvalidInput
+
+    entrance = classify("POST", "v1beta", rest, provider="oai", body=json.dumps(body).encode())
+    with pytest.raises(InvalidInput, match="invalid Gemini request body"):  # the server's 400
+        await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
