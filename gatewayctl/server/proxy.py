@@ -162,6 +162,9 @@ def proxy_blueprint(options: ClientOptions | None = None) -> Blueprint:
             if exc.status >= 500:
                 log.error("%s %s failed: %s", request.method, request.path, exc.message)
             answer = error_response(exc.status, exc.message)
+        except Exception as exc:  # a bug: logged with its traceback, answered without it
+            log.error("%s %s: unexpected error", request.method, request.path, exc_info=exc)
+            answer = error_response(500, "internal error")
         if resources.recorder is not None:
             record_downstream(
                 resources.recorder,

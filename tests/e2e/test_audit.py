@@ -207,3 +207,24 @@ def test_egress_proxy_setting_is_honoured(env: GatewayEnv, tiny_proxy: TinyProxy
     finally:
         set_global(env, proxy="")
     assert call(env, "direct-again").status_code in (200, 409)
+
+
+def test_an_unexpected_gateway_failure_is_a_json_500_with_its_audit_row(
+    env: GatewayEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = env.resources.gateway
+    assert gateway is not None
+
+    async def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug somewhere below")
+
+    monkeypatch.setattr(gateway, "handle", boom)
+    response = call(env, "audit-boom")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error"}  # no traceback, no detail
+    rows = [
+        r
+        for r in downstream_rows(env)
+        if r["request_path"] == "/oai/v1/chat/completions" and r["response_status"] == 500
+    ]
+    assert rows and rows[0]["user_key_id"] == env.key_id
