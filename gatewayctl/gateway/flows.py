@@ -30,11 +30,11 @@ from gatewayctl.gateway.estimate import (
 from gatewayctl.gateway.job import Job, read_caller_body
 from gatewayctl.gateway.relay import ESTIMATE_CAPTURE_BYTES, Ending, StreamHooks, once, relay
 from gatewayctl.gateway.response import (
-    JSON_TYPE,
     GatewayResponse,
     dumps,
     forwarded_headers,
     json_response,
+    relayed_response,
     stream_headers,
 )
 from gatewayctl.protocols import ir
@@ -76,15 +76,6 @@ async def generate(gw: Gateway, job: Job) -> GatewayResponse:
 # --------------------------------------------------------------------------------------
 
 
-async def passthrough_error(answer: Answer) -> GatewayResponse:
-    """A non-2xx upstream answer, verbatim (status, content type, body)."""
-    body = await answer.read()
-    content_type = answer.headers.get("content-type") or JSON_TYPE
-    return GatewayResponse(
-        answer.status, [("content-type", content_type), *forwarded_headers(answer.headers)], body
-    )
-
-
 def answered_json(answer: Answer, protocol: str) -> bool:
     """A 2xx JSON body where an SSE stream was asked for (an upstream that ignores
     ``stream``, or answers an error document with 200). Gemini's stream without ``alt=sse``
@@ -104,8 +95,9 @@ class _Sniff(StreamHooks):
 
     def feed(self, chunk: bytes) -> bytes:
         self.sniffer.feed(chunk)
-        if len(self.captured) < ESTIMATE_CAPTURE_BYTES:
-            self.captured += chunk
+        room = ESTIMATE_CAPTURE_BYTES - len(self.captured)
+        if room > 0:
+            self.captured += chunk[:room]
         return chunk
 
 
@@ -113,8 +105,8 @@ async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
     entrance = job.entrance
     call = job.upstream_call(entrance.body, entrance.raw_body)
     answer = await gw.call(job, call, stream=entrance.stream)
-    if not answer.ok:
-        return await passthrough_error(answer)
+    if not answer.ok:  # verbatim, as the upstream said it
+        return relayed_response(answer.status, answer.headers, await answer.read())
     model = job.model or ""
     protocol = job.dest.protocol
     if entrance.stream and not answered_json(answer, protocol):
@@ -163,10 +155,7 @@ async def _passthrough(gw: Gateway, job: Job) -> GatewayResponse:
             lambda: body_output_tokens(model, protocol, body),
         ),
     )
-    content_type = answer.headers.get("content-type") or JSON_TYPE
-    return GatewayResponse(
-        answer.status, [("content-type", content_type), *forwarded_headers(answer.headers)], body
-    )
+    return relayed_response(answer.status, answer.headers, body)
 
 
 # --------------------------------------------------------------------------------------

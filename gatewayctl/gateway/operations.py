@@ -23,11 +23,11 @@ from gatewayctl.gateway.estimate import (
 )
 from gatewayctl.gateway.job import UNSUPPORTED_MESSAGE, Job, read_caller_body
 from gatewayctl.gateway.response import (
-    JSON_TYPE,
     GatewayResponse,
     error_response,
     forwarded_headers,
     json_response,
+    relayed_response,
 )
 from gatewayctl.protocols import ir
 from gatewayctl.translate import (
@@ -50,20 +50,12 @@ from gatewayctl.translate.errors import TranslatedBody, gateway_error
 from gatewayctl.translate.refs import resolve
 
 if TYPE_CHECKING:
-    from gatewayctl.gateway.attempt import Answer
     from gatewayctl.gateway.pipeline import Gateway
 
 
 def _answer(translated: TranslatedBody, upstream: Any = None) -> GatewayResponse:
     headers = list(translated.headers.items()) + forwarded_headers(upstream)
     return json_response(translated.status, translated.body, headers)
-
-
-async def _verbatim(answer: Answer, body: bytes) -> GatewayResponse:
-    content_type = answer.headers.get("content-type") or JSON_TYPE
-    return GatewayResponse(
-        answer.status, [("content-type", content_type), *forwarded_headers(answer.headers)], body
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -90,7 +82,7 @@ async def count(gw: Gateway, job: Job) -> GatewayResponse:
             gw.recorder.usage(
                 job.usage_key(answer.credential_id), lambda: count_body_usage(dest, raw)
             )
-        return await _verbatim(answer, raw)
+        return relayed_response(answer.status, answer.headers, raw)
     upstream_body = read_caller_body(
         caller, lambda: translate_count_request(caller, dest, body, model=entrance.model)
     )
@@ -139,7 +131,7 @@ async def embedding(gw: Gateway, job: Job) -> GatewayResponse:
                     input_tokens=embedding_input_estimate(model, inputs), output_tokens=0
                 ),
             )
-        return await _verbatim(answer, raw)
+        return relayed_response(answer.status, answer.headers, raw)
     upstream = emit_embedding_request(dest, caller_request, model=entrance.model)
     call = job.upstream_call(upstream.body, batch=upstream.gemini_method == "batchEmbedContents")
     answer = await gw.call(job, call, stream=False)
@@ -183,9 +175,9 @@ async def compact(gw: Gateway, job: Job) -> GatewayResponse:
             gw.recorder.usage(
                 job.usage_key(answer.credential_id),
                 lambda: compact_body_usage(raw),
-                estimate=generate_estimate(model, caller, None, lambda: 0),
+                estimate=generate_estimate(model, caller, body, lambda: 0),
             )
-        return await _verbatim(answer, raw)
+        return relayed_response(answer.status, answer.headers, raw)
     dest_stream = job.dest.operation == "StreamGenerateContent"
     request, upstream_body = read_caller_body(
         caller, lambda: compact_request(dest, body, model=entrance.model, stream=dest_stream)
@@ -234,25 +226,36 @@ async def models(gw: Gateway, job: Job) -> GatewayResponse:
     entrance = job.entrance
     caller, dest = job.caller.protocol, job.dest.protocol
     listing = entrance.kind == "model_list"
+    answer_headers: Any = None
     if job.local:
         local = job.provider.channel.local_response(job.upstream_call(None, route=job.caller))
         if local is None:
             return error_response(501, UNSUPPORTED_MESSAGE)
-        status, raw, answer_headers = local.status, json.dumps(local.body).encode(), None
+        translated = TranslatedBody(local.status, local.body)
     else:
         call = job.upstream_call(None)
         answer = await gw.call(job, call, stream=False)
         raw = shaped_body(job.provider.channel, call, answer.status, await answer.read())
-        status, answer_headers = answer.status, answer.headers
+        answer_headers = answer.headers
         if job.passthrough:
-            if entrance.scoped or status >= 400 or listing:
-                return await _verbatim(answer, raw)
-    if job.passthrough or job.local:
-        translated = TranslatedBody(status, json.loads(raw) if raw else {})
-    elif listing:
-        translated = translate_model_list_response(dest, caller, status, raw)
-    else:
-        translated = translate_model_response(dest, caller, status, raw)
-    if not entrance.scoped and not listing and translated.error is None and status < 400:
+            doc = _json_object(raw)
+            if entrance.scoped or not answer.ok or listing or doc is None:
+                return relayed_response(answer.status, answer.headers, raw)
+            translated = TranslatedBody(answer.status, doc)
+        elif listing:
+            translated = translate_model_list_response(dest, caller, answer.status, raw)
+        else:
+            translated = translate_model_response(dest, caller, answer.status, raw)
+    ok = translated.error is None and translated.status < 400
+    if not entrance.scoped and not listing and ok and isinstance(translated.body, dict):
         translated.body = _prefixed(translated.body, job.provider.name)
     return _answer(translated, answer_headers)
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    """``raw`` as a JSON object, or None (not JSON, or not an object)."""
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None

@@ -60,6 +60,15 @@ def json_response(
     return GatewayResponse(status, [("content-type", JSON_TYPE), *(headers or [])], dumps(obj))
 
 
+def relayed_response(status: int, upstream_headers: Any, body: bytes) -> GatewayResponse:
+    """An upstream body passed on as is: its status, its content type (JSON when it gave
+    none) and the forwarded headers."""
+    content_type = upstream_headers.get("content-type") or JSON_TYPE
+    return GatewayResponse(
+        status, [("content-type", content_type), *forwarded_headers(upstream_headers)], body
+    )
+
+
 def error_response(status: int, message: str) -> GatewayResponse:
     """The house error shape ``{"error": message}``."""
     return json_response(status, {"error": message})

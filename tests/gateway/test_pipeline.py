@@ -285,3 +285,41 @@ async def test_a_malformed_caller_body_is_a_400_not_a_500(
     entrance = classify("POST", "v1beta", rest, provider="oai", body=json.dumps(body).encode())
     with pytest.raises(InvalidInput, match="invalid Gemini request body"):  # the server's 400
         await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
+
+
+@pytest.mark.parametrize("upstream", [b"<html>not json</html>", b"[1, 2]"])
+async def test_an_unscoped_model_get_with_an_odd_upstream_body_is_relayed_as_is(
+    gateway: Gateway, httpx_mock: HTTPXMock, upstream: bytes
+) -> None:
+    """The provider-prefixed id is put back only in a JSON object; anything else the
+    upstream answers is passed through untouched (it used to be a 500)."""
+    httpx_mock.add_response(content=upstream, headers={"content-type": "text/html"})
+    entrance = classify("GET", "v1", "models/oai/gpt-4o")
+    answer = await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
+    assert (answer.status, answer.body) == (200, upstream)
+    assert answer.header("content-type") == "text/html"
+
+
+async def test_an_unscoped_model_get_names_the_model_as_the_caller_did(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json={"id": "gpt-4o", "object": "model", "owned_by": "openai"})
+    entrance = classify("GET", "v1", "models/oai/gpt-4o")
+    answer = await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
+    assert answer.status == 200
+    assert json.loads(answer.body)["id"] == "oai/gpt-4o"
+
+
+async def test_a_passthrough_compact_without_usage_records_an_input_estimate(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json={"id": "cmp_1", "object": "response.compaction", "output": []})
+    body = {"model": "gpt-4o", "input": "a long conversation to compact " * 20}
+    answer, _ = await run(gateway, Snap("sk-one"), "responses/compact", body)
+    assert answer.status == 200
+    gateway.recorder.drain()
+    sink = gateway.recorder._sink
+    assert isinstance(sink, Sink)
+    ((table, row),) = [(t, r) for t, r in sink.rows if t == "usages"]
+    assert row["operation"] == "Compact"
+    assert row["input_tokens"] > 20  # estimated from the caller's input (it was 0)
