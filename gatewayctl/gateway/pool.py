@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from gatewayctl.channels.base import setting_bool
 from gatewayctl.channels.outcome import Outcome
 from gatewayctl.errors import GatewayError, InvalidInput
 from gatewayctl.health import (
@@ -142,19 +143,6 @@ class _Provider:
     cursor: int | None = None  # id of the last round-robin pick
 
 
-def _setting_bool(settings: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = settings.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
-        return False
-    raise InvalidInput(f"setting `{key}` must be true or false, got {value!r}")
-
-
 def pick_mode_from_settings(settings: Mapping[str, Any] | None) -> PickMode:
     """The provider's pick mode (see the module docstring); InvalidInput on a bad value."""
     settings = settings or {}
@@ -169,7 +157,7 @@ def pick_mode_from_settings(settings: Mapping[str, Any] | None) -> PickMode:
         return mode
     if legacy is not None and not isinstance(legacy, str):
         raise InvalidInput("setting `credential_pick_mode` must be a string")
-    if _setting_bool(settings, "credential_round_robin_enabled", True):
+    if setting_bool(settings, "credential_round_robin_enabled", True):
         return "round_robin"
     return "sticky"
 

@@ -90,6 +90,13 @@ def get_int(
     return value
 
 
+def body_id(body: Any) -> int:
+    """The required integer ``id`` of a ``{"id": …}`` body (delete routes)."""
+    row_id = get_int(body_object(body), "id", required=True)
+    assert row_id is not None
+    return row_id
+
+
 def get_str(
     body: Mapping[str, Any], field: str, *, required: bool = False, strip: bool = True
 ) -> str | None:

@@ -24,6 +24,7 @@ from gatewayctl.catalog import (
 from gatewayctl.errors import Conflict, InvalidInput, NotFound
 from gatewayctl.services.common import (
     MISSING,
+    body_id,
     body_object,
     get_bool,
     get_int,
@@ -396,7 +397,4 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
 
 def delete(ctx: Context, body: Any) -> None:
     """``POST /admin/credentials/delete`` ``{id}``."""
-    b = body_object(body)
-    credential_id = get_int(b, "id", required=True)
-    assert credential_id is not None
-    remove_credential(ctx, credential_id)
+    remove_credential(ctx, body_id(body))

@@ -22,6 +22,7 @@ from typing import Any
 from gatewayctl.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gatewayctl.services.common import (
     MISSING,
+    body_id,
     body_object,
     get_bool,
     get_int,
@@ -274,10 +275,7 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
 
 
 def delete(ctx: Context, body: Any) -> None:
-    b = body_object(body)
-    key_id = get_int(b, "id", required=True)
-    assert key_id is not None
-    revoke_key(ctx, key_id)
+    revoke_key(ctx, body_id(body))
 
 
 def user_query(ctx: Context, user_id: int, body: Any = None) -> list[dict[str, Any]]:
@@ -309,9 +307,7 @@ def user_upsert(ctx: Context, user_id: int, body: Any) -> dict[str, Any]:
 
 def user_delete(ctx: Context, user_id: int, body: Any) -> None:
     """``/user/keys/delete`` ``{id}``: 403 for another user's key, 404 for an unknown one."""
-    b = body_object(body)
-    key_id = get_int(b, "id", required=True)
-    assert key_id is not None
+    key_id = body_id(body)
     row = ctx.store.get_user_key(key_id)
     if row is None:
         raise NotFound(f"not found: user_key {key_id}")

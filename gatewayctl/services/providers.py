@@ -23,6 +23,7 @@ from gatewayctl.dispatch import default_dispatch, parse_dispatch
 from gatewayctl.errors import Conflict, InvalidInput, NotFound
 from gatewayctl.services.common import (
     MISSING,
+    body_id,
     body_object,
     check_name,
     check_url,
@@ -368,9 +369,7 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
 
 def delete(ctx: Context, body: Any) -> None:
     """``POST /admin/providers/delete`` ``{id}``."""
-    b = body_object(body)
-    provider_id = get_int(b, "id", required=True)
-    assert provider_id is not None
+    provider_id = body_id(body)
     with ctx.store.transaction():
         if not ctx.store.delete_provider(provider_id):
             raise NotFound(f"provider {provider_id} not found")

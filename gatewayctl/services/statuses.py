@@ -15,6 +15,7 @@ from typing import Any
 
 from gatewayctl.errors import InvalidInput, NotFound
 from gatewayctl.services.common import (
+    body_id,
     body_object,
     get_int,
     get_str,
@@ -219,9 +220,7 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
 
 
 def delete(ctx: Context, body: Any) -> None:
-    b = body_object(body)
-    status_id = get_int(b, "id", required=True)
-    assert status_id is not None
+    status_id = body_id(body)
     with ctx.store.transaction():
         if not ctx.store.delete_status(status_id):
             raise NotFound(f"credential status {status_id} not found")

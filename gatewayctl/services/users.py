@@ -7,7 +7,15 @@ from dataclasses import replace
 from typing import Any
 
 from gatewayctl.errors import Conflict, InvalidInput, NotFound
-from gatewayctl.services.common import body_object, get_bool, get_int, get_str, now_ms, scope
+from gatewayctl.services.common import (
+    body_id,
+    body_object,
+    get_bool,
+    get_int,
+    get_str,
+    now_ms,
+    scope,
+)
 from gatewayctl.services.context import Context
 from gatewayctl.store.models import ADMIN_USER_ID, ADMIN_USER_NAME, UserRow
 
@@ -132,7 +140,4 @@ def upsert(ctx: Context, body: Any) -> dict[str, Any]:
 
 
 def delete(ctx: Context, body: Any) -> None:
-    b = body_object(body)
-    user_id = get_int(b, "id", required=True)
-    assert user_id is not None
-    remove_user(ctx, user_id)
+    remove_user(ctx, body_id(body))
