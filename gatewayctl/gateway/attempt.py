@@ -34,8 +34,21 @@ from gatewayctl.channels import (
     classify_exception,
 )
 from gatewayctl.channels.base import dumps_json
+from gatewayctl.errors import GatewayError
 from gatewayctl.gateway.providers import ProviderRegistry, ProviderRuntime
 from gatewayctl.gateway.recording import MAX_LOGGED_STREAM_BYTES, Recorder, now_ms
+
+
+def describe(exc: BaseException) -> str:
+    """``ReadError: connection reset`` (just the type when the message is empty)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class UpstreamBodyBroken(GatewayError):
+    """The upstream broke off while sending a body that is read whole (answered 502)."""
+
+    status = 502
 
 
 @dataclass(slots=True)
@@ -92,7 +105,8 @@ class Answer:
         return first
 
     async def read(self) -> bytes:
-        """The whole body (the connection is released, the audit row written)."""
+        """The whole body (the connection is released, the audit row written); raises
+        :class:`UpstreamBodyBroken` (502) when the upstream breaks off while sending it."""
         if self.body is not None:
             return self.body
         parts = [self.first] if self.first else []
@@ -102,6 +116,8 @@ class Answer:
                 async for chunk in iterator:
                     parts.append(chunk)
             self.body = b"".join(parts)
+        except httpx.HTTPError as exc:
+            raise UpstreamBodyBroken(f"upstream answer broke off: {describe(exc)}") from exc
         finally:
             await self._finish()
         return self.body
@@ -239,8 +255,9 @@ async def call_upstream(
                     decision = plan.report(cred, outcome)
                     if decision == "return" and answer is not None:
                         return answer
-                    if answer is not None:
-                        await answer.read()  # logged with its body, connection released
+                    if answer is not None:  # logged with its body, connection released
+                        with contextlib.suppress(UpstreamBodyBroken):  # moving on anyway
+                            await answer.read()
                 if decision != "retry_same":
                     break
                 force = True

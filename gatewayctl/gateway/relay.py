@@ -23,7 +23,7 @@ from typing import Literal
 
 import httpx
 
-from gatewayctl.gateway.attempt import Answer
+from gatewayctl.gateway.attempt import Answer, describe
 from gatewayctl.protocols import ir
 
 log = logging.getLogger("gatewayctl.gateway")
@@ -51,14 +51,8 @@ class StreamHooks:
 
 
 def upstream_failure(exc: BaseException) -> ir.ErrorInfo:
-    text = str(exc).strip()
-    name = type(exc).__name__
     return ir.ErrorInfo(
-        status=502,
-        kind="api_error",
-        message=f"upstream stream failed: {name}: {text}"
-        if text
-        else f"upstream stream failed: {name}",
+        status=502, kind="api_error", message=f"upstream stream failed: {describe(exc)}"
     )
 
 

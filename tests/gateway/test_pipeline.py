@@ -323,3 +323,43 @@ async def test_a_passthrough_compact_without_usage_records_an_input_estimate(
     ((table, row),) = [(t, r) for t, r in sink.rows if t == "usages"]
     assert row["operation"] == "Compact"
     assert row["input_tokens"] > 20  # estimated from the caller's input (it was 0)
+
+
+async def test_a_failed_attempt_whose_body_breaks_still_fails_over(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    """A 500 whose body dies mid-way (read for the audit row before moving on) must not end
+    the request: the next credential serves it."""
+
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> Any:
+            yield b'{"error": {"message": "overloa'
+            raise httpx.ReadError("connection reset")
+
+    httpx_mock.add_response(
+        status_code=500, stream=Broken(), match_headers={"authorization": "Bearer sk-one"}
+    )
+    httpx_mock.add_response(json=CHAT, match_headers={"authorization": "Bearer sk-two"})
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    answer, data = await run(gateway, Snap("sk-one", "sk-two"), "chat/completions", body)
+    assert answer.status == 200
+    assert json.loads(data)["choices"][0]["message"]["content"] == "hey"
+    assert [c.id for c in gateway.pool.eligible("oai", "gpt-4o")] == [2]
+
+
+async def test_a_body_breaking_off_after_the_status_is_a_502(
+    gateway: Gateway, httpx_mock: HTTPXMock
+) -> None:
+    """Nothing was sent yet: the caller gets a 502 naming the problem, not a 500."""
+    from gatewayctl.errors import GatewayError
+
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> Any:
+            yield b'{"id": "chatcmpl-1", "choi'
+            raise httpx.ReadError("connection reset")
+
+    httpx_mock.add_response(stream=Broken())
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    with pytest.raises(GatewayError, match="upstream answer broke off: ReadError") as info:
+        await run(gateway, Snap("sk-one"), "chat/completions", body)
+    assert info.value.status == 502
