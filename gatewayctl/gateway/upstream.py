@@ -100,6 +100,37 @@ def resolve_transport(name: TransportName | str | None) -> Literal["httpx", "aio
     return "aiohttp" if aiohttp_available() else "httpx"
 
 
+def _aiohttp_errors() -> tuple[type[Exception], ...]:
+    """aiohttp's own failures: client errors and HTTP parsing errors (a bad chunk mid-body)."""
+    import aiohttp
+    from aiohttp.http_exceptions import HttpProcessingError
+
+    return (aiohttp.ClientError, HttpProcessingError)
+
+
+class _HttpxErrors(httpx.AsyncBaseTransport):
+    """Wraps the aiohttp transport so its failures to read an answer surface as httpx errors.
+
+    ``httpx-aiohttp`` maps the common aiohttp errors, but not ``ClientResponseError``, which
+    aiohttp raises for malformed HTTP from the upstream (a bad status line or header, a broken
+    first chunk): such an upstream must fail over like any broken connection. (A chunk that
+    is malformed later in a body raises nothing in aiohttp 3.14: the read waits for the read
+    timeout; the stock httpx transport raises at once.)
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except _aiohttp_errors() as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def _aiohttp_transport(options: ClientOptions, proxy: str | None) -> httpx.AsyncBaseTransport:
     import aiohttp
     from httpx_aiohttp import AiohttpTransport
@@ -113,10 +144,12 @@ def _aiohttp_transport(options: ClientOptions, proxy: str | None) -> httpx.Async
             connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
         )
 
-    return AiohttpTransport(
-        limits=options.limits(),
-        proxy=httpx.Proxy(proxy) if proxy else None,
-        client=make_session,
+    return _HttpxErrors(
+        AiohttpTransport(
+            limits=options.limits(),
+            proxy=httpx.Proxy(proxy) if proxy else None,
+            client=make_session,
+        )
     )
 
 

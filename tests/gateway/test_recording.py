@@ -1,4 +1,4 @@
-"""Recording: usage rows (reported, read later, estimated), audit rows, masking, transports."""
+"""Recording: usage rows (reported, read later, estimated), audit rows, masking."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from gatewayctl.gateway import upstream
 from gatewayctl.gateway.estimate import body_usage, embedding_body_usage, stream_output_text
 from gatewayctl.gateway.recording import Recorder, UsageKey
 from gatewayctl.protocols import ir
@@ -142,24 +141,3 @@ def test_usage_readers() -> None:
         b'"choices":[{"index":0,"delta":{"content":"partial answ"},"finish_reason":null}]}\n\n'
     )
     assert stream_output_text("OpenAiChatCompletion", cut_short) == "partial answ"
-
-
-def test_transport_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(upstream.ENV_TRANSPORT, "httpx")
-    assert upstream.resolve_transport("aiohttp") == "httpx"
-    monkeypatch.delenv(upstream.ENV_TRANSPORT)
-    expected = "aiohttp" if upstream.aiohttp_available() else "httpx"
-    assert upstream.resolve_transport("auto") == expected
-    client = upstream.make_client(upstream.ClientOptions(transport="httpx"))
-    assert upstream.transport_of(client) == "httpx"
-    assert client.timeout.read == upstream.ClientOptions().read_timeout
-
-
-async def test_the_shared_client_keeps_no_cookies(httpx_mock: Any) -> None:
-    httpx_mock.add_response(url="http://127.0.0.1:9/a", headers={"set-cookie": "sid=one; Path=/"})
-    httpx_mock.add_response(url="http://127.0.0.1:9/b")
-    client = upstream.make_client(upstream.ClientOptions(transport="httpx"))
-    async with client:
-        await client.get("http://127.0.0.1:9/a")
-        await client.get("http://127.0.0.1:9/b")
-    assert "cookie" not in httpx_mock.get_requests()[1].headers
