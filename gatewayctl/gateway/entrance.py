@@ -19,6 +19,7 @@ messages (400 for a bad prefix or body, 404 for a path that is no provider route
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -183,6 +184,35 @@ def _stream_flag(body: Mapping[str, Any]) -> bool:
 # --------------------------------------------------------------------------------------
 # classification
 # --------------------------------------------------------------------------------------
+
+
+# Bodies larger than this are parsed (and, on TransformTo routes, translated) on a worker
+# thread: parsing megabytes of JSON takes tens of milliseconds every other stream on the event
+# loop would wait for, while a thread hand-off costs microseconds.
+OFFLOAD_BYTES = 256 * 1024
+
+
+async def classify_off_loop(
+    method: str,
+    version: Version,
+    rest: str,
+    *,
+    provider: str | None = None,
+    query: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+) -> Entrance:
+    """:func:`classify`, on a worker thread when ``body`` is larger than OFFLOAD_BYTES."""
+    args = (method, version, rest)
+    options: dict[str, Any] = {
+        "provider": provider,
+        "query": query,
+        "headers": headers,
+        "body": body,
+    }
+    if len(body) > OFFLOAD_BYTES:
+        return await asyncio.to_thread(classify, *args, **options)
+    return classify(*args, **options)
 
 
 def classify(

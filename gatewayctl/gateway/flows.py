@@ -17,10 +17,12 @@ once per call — from the upstream's numbers, completed with estimates when it 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gatewayctl.gateway.attempt import Answer, shaped_body
+from gatewayctl.gateway.entrance import OFFLOAD_BYTES
 from gatewayctl.gateway.estimate import (
     body_output_tokens,
     body_usage,
@@ -201,15 +203,26 @@ def upfront_input_estimate(job: Job, request: ir.Request) -> int | None:
     return count_tokens(job.model or "", request)
 
 
+def _upstream_request(
+    caller: str, dest: str, caller_body: dict[str, Any], model: str | None, stream: bool
+) -> tuple[ir.Request, dict[str, Any], bytes]:
+    """The caller's request read, translated, and serialised for the upstream."""
+    request = read_caller_body(caller, lambda: parse_request(caller, caller_body))
+    body = emit_request(dest, request, model=model, stream=stream)
+    return request, body, dumps(body)
+
+
 async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
     entrance = job.entrance
     caller, dest = job.caller.protocol, job.dest.protocol
-    caller_body = entrance.body
-    assert caller_body is not None
-    request = read_caller_body(caller, lambda: parse_request(caller, caller_body))
+    assert entrance.body is not None
     dest_stream = job.dest.operation == "StreamGenerateContent"
-    body = emit_request(dest, request, model=entrance.model, stream=dest_stream)
-    call = job.upstream_call(body)
+    work = (caller, dest, entrance.body, entrance.model, dest_stream)
+    if entrance.size > OFFLOAD_BYTES:
+        request, body, raw_body = await asyncio.to_thread(_upstream_request, *work)
+    else:
+        request, body, raw_body = _upstream_request(*work)
+    call = job.upstream_call(body, raw_body)
     answer = await gw.call(job, call, stream=entrance.stream and dest_stream)
     model = job.model or ""
     options = encoder_options(

@@ -9,11 +9,11 @@ verbatim on passthrough).
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatewayctl.channels.base import dumps_json as dumps
 from gatewayctl.protocols.registry import Framing
 
 JSON_TYPE = "application/json"
@@ -48,10 +48,6 @@ class GatewayResponse:
             if key.lower() == lowered:
                 return value
         return None
-
-
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def json_response(

@@ -28,7 +28,7 @@ from quart import Blueprint, Response, request
 from werkzeug.datastructures import Headers
 
 from gatewayctl.errors import GatewayError
-from gatewayctl.gateway.entrance import Version, classify
+from gatewayctl.gateway.entrance import Version, classify_off_loop
 from gatewayctl.gateway.pipeline import Gateway, Principal
 from gatewayctl.gateway.recording import Recorder
 from gatewayctl.gateway.response import GatewayResponse, error_response
@@ -146,7 +146,7 @@ def proxy_blueprint(options: ClientOptions | None = None) -> Blueprint:
         try:
             entry = authenticate(snapshot, extract_api_key(headers, query, provider_route=True))
             principal = Principal(entry.user_id, entry.key_id)
-            entrance = classify(
+            entrance = await classify_off_loop(
                 request.method,
                 version,
                 rest,

@@ -363,3 +363,41 @@ async def test_a_body_breaking_off_after_the_status_is_a_502(
     with pytest.raises(GatewayError, match="upstream answer broke off: ReadError") as info:
         await run(gateway, Snap("sk-one"), "chat/completions", body)
     assert info.value.status == 502
+
+
+async def test_large_bodies_are_parsed_and_translated_off_the_event_loop(
+    gateway: Gateway, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from gatewayctl.gateway import entrance as entrance_module
+    from gatewayctl.gateway import flows
+
+    threads: dict[str, list[str]] = {"classify": [], "translate": []}
+
+    def recorded(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            threads[name].append(threading.current_thread().name)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(entrance_module, "classify", recorded("classify", entrance_module.classify))
+    monkeypatch.setattr(flows, "parse_request", recorded("translate", flows.parse_request))
+    loop_thread = threading.current_thread().name
+    for size in (1_000, entrance_module.OFFLOAD_BYTES + 1):
+        httpx_mock.add_response(json=RESPONSES_BODY)
+        body = {
+            "model": "gpt-4o",
+            "max_tokens": 10,
+            "messages": [{"role": "user", "content": "x" * size}],
+        }
+        entrance = await entrance_module.classify_off_loop(
+            "POST", "v1", "messages", provider="oai", body=json.dumps(body).encode()
+        )
+        answer = await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
+        assert answer.status == 200
+    assert threads["classify"][0] == loop_thread != threads["classify"][1]
+    assert threads["translate"][0] == loop_thread != threads["translate"][1]
+    sent = json.loads(httpx_mock.get_requests()[1].content)  # translated to Responses whole
+    assert len(sent["input"][0]["content"][0]["text"]) == entrance_module.OFFLOAD_BYTES + 1
