@@ -37,7 +37,7 @@ from gatewayctl.server.audit import audit_api_routes, record_downstream
 from gatewayctl.server.auth import authenticate, extract_api_key
 from gatewayctl.server.runtime import ServerRuntime, current_runtime
 from gatewayctl.server.secret_updates import SecretSaver
-from gatewayctl.store import open_store
+from gatewayctl.store import open_writer
 from gatewayctl.store.writer import BatchWriter
 
 log = logging.getLogger("gatewayctl.server")
@@ -62,7 +62,7 @@ class ProxyResources:
         """Start the writer (its thread opens its own store connection on first write)."""
         settings = runtime.settings
         self._runtime = runtime
-        self.writer = BatchWriter(lambda: open_store(settings))
+        self.writer = open_writer(settings)
         self.secrets = SecretSaver(runtime)
         self.recorder = Recorder(
             self.writer, mask_bodies=self._mask_bodies, secret_updates=self.secrets.submit

@@ -58,6 +58,7 @@ class BatchWriter:
         self._flush_requested = False
         self._closing = False
         self._closed = False
+        self._store: Store | None = None  # the writer thread's own connection
         self._thread = threading.Thread(target=self._run, name="gatewayctl-writer", daemon=True)
         self._thread.start()
 
@@ -163,7 +164,6 @@ class BatchWriter:
         return usages, logs, statuses, self._submitted_seq
 
     def _run(self) -> None:
-        store: Store | None = None
         try:
             while True:
                 with self._cond:
@@ -171,9 +171,7 @@ class BatchWriter:
                         break
                     usages, logs, statuses, seq = self._take()
                 if usages or logs or statuses:
-                    if store is None:
-                        store = self._open_store()
-                    self._write(store, usages, logs, statuses)
+                    self._write(usages, logs, statuses)
                 with self._cond:
                     self._done_seq = seq
                     self._cond.notify_all()
@@ -183,16 +181,18 @@ class BatchWriter:
             with self._cond:
                 self._done_seq = self._submitted_seq
                 self._cond.notify_all()
-            if store is not None:
-                store.close()
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
     def _write(
         self,
-        store: Store,
         usages: list[dict[str, Any]],
         logs: list[tuple[str, dict[str, Any], int]],
         statuses: list[StatusRow],
     ) -> None:
+        """Write one batch in one transaction, trying twice (the store is opened on first
+        use, and again after a failed open); a batch that fails both times is dropped."""
         by_table: dict[str, list[dict[str, Any]]] = {}
         if usages:
             by_table["usages"] = usages
@@ -200,6 +200,9 @@ class BatchWriter:
             by_table.setdefault(table, []).append(row)
         for attempt in (1, 2):
             try:
+                if self._store is None:
+                    self._store = self._open_store()
+                store = self._store
                 with store.transaction():
                     for table, rows in by_table.items():
                         store.append_rows(table, rows, normalized=True)
@@ -210,6 +213,7 @@ class BatchWriter:
                 if attempt == 2:
                     self.stats.failed_batches += 1
                     self.stats.dropped_rows += sum(len(r) for r in by_table.values())
+                    self.stats.dropped_rows += len(statuses)
                     log.error("gatewayctl writer dropped a batch: %s", exc)
                     return
                 time.sleep(0.05)

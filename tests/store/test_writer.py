@@ -154,6 +154,31 @@ def test_failed_batches_are_counted_and_flush_returns(db_path: Path) -> None:
     w.close()
 
 
+def test_a_store_that_fails_to_open_does_not_stop_the_writer(
+    db_path: Path, store: SqliteStore
+) -> None:
+    """Opening the writer's connection can fail (a locked or missing file for a moment): the
+    batch is counted as failed, and the next one is written once the store opens."""
+    attempts = []
+
+    def flaky_open() -> Store:
+        attempts.append(1)
+        if len(attempts) <= 2:  # both tries of the first batch
+            raise OSError("unable to open database file")
+        return SqliteStore(db_path, migrate=False)
+
+    w = BatchWriter(flaky_open, interval=60.0)
+    try:
+        w.submit("usages", usage(1))
+        assert w.flush(timeout=10)
+        assert w.stats.failed_batches == 1 and w.stats.dropped_rows == 1
+        w.submit("usages", usage(2))
+        assert w.flush(timeout=10)
+    finally:
+        w.close()
+    assert store.summarize_usages(UsageFilter()).input_tokens == 2
+
+
 def test_bad_rows_fail_at_submit(db_path: Path) -> None:
     w = BatchWriter(opener(db_path))
     try:
