@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gatewayctl.channels import UpstreamCall
 from gatewayctl.dispatch import (
@@ -19,6 +19,9 @@ from gatewayctl.errors import GatewayError, InvalidInput
 from gatewayctl.gateway.entrance import Entrance
 from gatewayctl.gateway.providers import ProviderRuntime
 from gatewayctl.gateway.recording import UsageKey
+
+if TYPE_CHECKING:
+    from gatewayctl.gateway.attempt import Answer
 
 UNSUPPORTED_MESSAGE = "unsupported request for upstream execution"
 
@@ -39,6 +42,8 @@ class Job:
 
     ``caller`` is the route key the caller's shape follows (for model lists: the candidate
     the provider supports); ``dest`` is what is sent upstream (``caller`` unless transformed).
+    ``answers``: the upstream answers obtained for this job, closed by the pipeline if the
+    flow fails before handing them on.
     """
 
     entrance: Entrance
@@ -47,6 +52,7 @@ class Job:
     headers: Mapping[str, str]
     caller: RouteKey
     impl: Implementation
+    answers: list[Answer] = field(default_factory=list)
 
     @property
     def dest(self) -> RouteKey:

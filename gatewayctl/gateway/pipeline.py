@@ -74,13 +74,22 @@ class Gateway:
         if isinstance(impl, Unsupported):
             return error_response(501, UNSUPPORTED_MESSAGE)
         job = Job(entrance, provider, principal, headers, caller, impl)
-        if entrance.kind == "generate":
+        try:
+            return await self._run(job)
+        except BaseException:
+            for answer in job.answers:  # a flow that failed mid-way: release the upstream
+                await answer.close()
+            raise
+
+    async def _run(self, job: Job) -> GatewayResponse:
+        kind = job.entrance.kind
+        if kind == "generate":
             return await flows.generate(self, job)
-        if entrance.kind == "count":
+        if kind == "count":
             return await operations.count(self, job)
-        if entrance.kind == "embedding":
+        if kind == "embedding":
             return await operations.embedding(self, job)
-        if entrance.kind == "compact":
+        if kind == "compact":
             return await operations.compact(self, job)
         return await operations.models(self, job)
 
@@ -91,10 +100,12 @@ class Gateway:
         *,
         stream: bool,
     ) -> Answer:
-        """The failover loop for ``call`` on the job's provider."""
-        return await call_upstream(
+        """The failover loop for ``call`` on the job's provider (the answer is the job's)."""
+        answer = await call_upstream(
             self.client, self.registry, self.recorder, job.provider, call, stream=stream
         )
+        job.answers.append(answer)
+        return answer
 
 
 __all__ = ["UNSUPPORTED_MESSAGE", "Gateway", "GatewayResponse", "Job", "Principal"]

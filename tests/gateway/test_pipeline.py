@@ -401,3 +401,35 @@ async def test_large_bodies_are_parsed_and_translated_off_the_event_loop(
     assert threads["translate"][0] == loop_thread != threads["translate"][1]
     sent = json.loads(httpx_mock.get_requests()[1].content)  # translated to Responses whole
     assert len(sent["input"][0]["content"][0]["text"]) == entrance_module.OFFLOAD_BYTES + 1
+
+
+async def test_an_answer_is_closed_when_the_flow_fails_before_relaying_it(
+    gateway: Gateway, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong between the upstream answering and the answer being handed to
+    the client, the upstream connection is released (not left to the garbage collector)."""
+    from gatewayctl.gateway import flows
+
+    closed: list[bool] = []
+
+    class Tracked(httpx.AsyncByteStream):
+        async def __aiter__(self) -> Any:
+            yield RESPONSES_STREAM
+
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug after the upstream answered")
+
+    monkeypatch.setattr(flows, "StreamTranslator", broken)
+    httpx_mock.add_response(stream=Tracked(), headers={"content-type": "text/event-stream"})
+    body = {
+        "model": "gpt-4o",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+    }
+    with pytest.raises(RuntimeError, match="a bug after the upstream answered"):
+        await run(gateway, Snap("sk-one"), "messages", body)
+    assert closed == [True]
