@@ -236,6 +236,11 @@ def test_key_sources(env: GatewayEnv) -> None:
         {"headers": {"authorization": f"Bearer {env.key}"}},
     ):
         assert httpx.post(url, json=body, timeout=10, **kwargs).status_code == 200, kwargs
+    # each call reached the upstream with the provider's key, never the caller's
+    sent = env.fakes.gemini.requests
+    assert len(sent) == 4
+    assert all(r.key == "gm-key-2" for r in sent)
+    assert not any(env.key in str((r.headers, r.query)) for r in sent)
 
 
 def test_admin_status_edits_reach_the_running_pool(env: GatewayEnv) -> None:
