@@ -171,9 +171,6 @@ class VertexTokenSource:
     def _valid(self, entry: tuple[str, int] | None) -> bool:
         return entry is not None and entry[1] - REFRESH_SKEW_MS > self._clock()
 
-    def forget(self, cache_key: str) -> None:
-        self._cache.pop(cache_key, None)
-
     async def get(
         self,
         cache_key: str,

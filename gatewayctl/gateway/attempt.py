@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,10 +77,6 @@ class Answer:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
-
-    @property
-    def local(self) -> bool:
-        return self.response is None and self.request is None
 
     def _body_iter(self) -> AsyncIterator[bytes] | None:
         if self._iter is None and self.response is not None:
@@ -307,7 +303,3 @@ async def _send(
             await answer.close()
             raise
     return answer, outcome
-
-
-def headers_dict(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()}

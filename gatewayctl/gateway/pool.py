@@ -233,10 +233,6 @@ class CredentialPool:
         current = self._health.get(credential_id)
         return current.copy() if current else CredentialHealth()
 
-    def is_available(self, credential_id: int, model: str | None) -> bool:
-        current = self._health.get(credential_id)
-        return current is None or current.available(model, self._clock())
-
     # -- selection -----------------------------------------------------------------------
 
     def _provider(self, name: str) -> _Provider:

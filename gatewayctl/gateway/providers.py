@@ -140,7 +140,6 @@ class ProviderRegistry:
         self._snapshot: Any = None
         self._rows: dict[str, Any] = {}
         self._providers: dict[str, ProviderRuntime | BrokenProvider] = {}
-        self._by_id: dict[int, ProviderRuntime] = {}
         self._channel_of_credential: dict[int, str] = {}
         self._own: dict[int, tuple[str, tuple[tuple[str, int], ...], str | None]] = {}
 
@@ -182,7 +181,6 @@ class ProviderRegistry:
             self._providers.pop(name, None)
             self._rows.pop(name, None)
             self.pool.remove_provider(name)
-        self._by_id = {p.id: p for p in self._providers.values() if isinstance(p, ProviderRuntime)}
         self._channel_of_credential = {
             cred.id: p.channel_name
             for name, p in self._providers.items()
