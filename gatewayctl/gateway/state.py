@@ -114,7 +114,8 @@ class RuntimeState(Generic[S]):
 
     def add_listener(self, listener: Listener[S]) -> None:
         """Call ``listener(old, new)`` on the event loop after every swap (old is None the
-        first time). The gateway uses it to resync in-memory pools; keep it cheap."""
+        first time); keep it cheap. (The gateway itself notices a new snapshot by identity on
+        each request, :meth:`ProviderRegistry.follow`.)"""
         self._listeners.append(listener)
 
     # lifecycle ----------------------------------------------------------------------------
