@@ -55,6 +55,10 @@ async def _http_error(exc: HTTPException) -> Response:
     else:
         message = _MESSAGES.get(status, exc.name.lower())
     response = error_response(status, message)
+    if status in (408, 413):
+        # Answered before the body was read whole: the connection cannot carry another
+        # request, and a client that is not told reuses it and fails.
+        response.headers["Connection"] = "close"
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response

@@ -109,6 +109,9 @@ def test_body_limit_is_413_with_the_limit(tmp_path: Path) -> None:
         )
         assert big.status_code == 413
         assert big.json() == {"error": "request body too large (limit 1 MiB)"}
+        # the unread rest of the body makes the connection unusable: the client is told so,
+        # instead of sending its next request on a connection the server is closing
+        assert big.headers["connection"] == "close"
         assert server.post("/admin/users/query", {}).status_code == 200  # still serving
 
 
