@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gatewayctl.dispatch import Implementation, Local, RouteKey, TransformTo, Unsupported
 from gatewayctl.errors import GatewayError
@@ -50,18 +50,21 @@ async def _candidate_models(
     entrance = Entrance("model_list", key, provider.name, True, query={})
     job = Job(entrance, provider, Principal(None, None), headers, key, impl)
     call = job.upstream_call(None, route=key if isinstance(impl, Local) else dest)
+    doc: Any = None
     if isinstance(impl, Local):
         local = provider.channel.local_response(call)
         if local is None:
             raise GatewayError("no local model table")
-        status, raw = local.status, json.dumps(local.body).encode()
+        status, doc = local.status, local.body
     else:
         answer = await gw.call(job, call, stream=False)
         raw = shaped_body(provider.channel, call, answer.status, await answer.read())
         status = answer.status
+        if status < 400:
+            doc = json.loads(raw)
     if status >= 400:
         raise GatewayError(f"upstream status {status}")
-    return resolve(dest.protocol).parse_model_list(json.loads(raw))
+    return resolve(dest.protocol).parse_model_list(doc)
 
 
 async def _provider_models(
