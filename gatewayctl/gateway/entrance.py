@@ -22,9 +22,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from gatewayctl.dispatch import Operation, Protocol, RouteKey
 from gatewayctl.errors import InvalidInput, NotFound
@@ -40,6 +40,8 @@ Kind = Literal[
     "unsupported",
 ]
 Version = Literal["v1", "v1beta"]
+P = ParamSpec("P")
+R = TypeVar("R")
 GeminiMethod = Literal[
     "generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents"
 ]
@@ -192,27 +194,12 @@ def _stream_flag(body: Mapping[str, Any]) -> bool:
 OFFLOAD_BYTES = 256 * 1024
 
 
-async def classify_off_loop(
-    method: str,
-    version: Version,
-    rest: str,
-    *,
-    provider: str | None = None,
-    query: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-    body: bytes = b"",
-) -> Entrance:
-    """:func:`classify`, on a worker thread when ``body`` is larger than OFFLOAD_BYTES."""
-    args = (method, version, rest)
-    options: dict[str, Any] = {
-        "provider": provider,
-        "query": query,
-        "headers": headers,
-        "body": body,
-    }
-    if len(body) > OFFLOAD_BYTES:
-        return await asyncio.to_thread(classify, *args, **options)
-    return classify(*args, **options)
+async def sized_call(size: int, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """``fn(*args, **kwargs)`` for a body of ``size`` bytes: on a worker thread past
+    OFFLOAD_BYTES, else right here (cheaper than a hand-off)."""
+    if size > OFFLOAD_BYTES:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
 
 
 def classify(

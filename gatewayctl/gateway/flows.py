@@ -17,12 +17,11 @@ once per call — from the upstream's numbers, completed with estimates when it 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gatewayctl.gateway.attempt import Answer, shaped_body
-from gatewayctl.gateway.entrance import OFFLOAD_BYTES
+from gatewayctl.gateway.entrance import sized_call
 from gatewayctl.gateway.estimate import (
     body_output_tokens,
     body_usage,
@@ -217,11 +216,9 @@ async def _transform(gw: Gateway, job: Job) -> GatewayResponse:
     caller, dest = job.caller.protocol, job.dest.protocol
     assert entrance.body is not None
     dest_stream = job.dest.operation == "StreamGenerateContent"
-    work = (caller, dest, entrance.body, entrance.model, dest_stream)
-    if entrance.size > OFFLOAD_BYTES:
-        request, body, raw_body = await asyncio.to_thread(_upstream_request, *work)
-    else:
-        request, body, raw_body = _upstream_request(*work)
+    request, body, raw_body = await sized_call(
+        entrance.size, _upstream_request, caller, dest, entrance.body, entrance.model, dest_stream
+    )
     call = job.upstream_call(body, raw_body)
     answer = await gw.call(job, call, stream=entrance.stream and dest_stream)
     model = job.model or ""

@@ -28,7 +28,7 @@ from quart import Blueprint, Response, request
 from werkzeug.datastructures import Headers
 
 from gatewayctl.errors import GatewayError
-from gatewayctl.gateway.entrance import Version, classify_off_loop
+from gatewayctl.gateway.entrance import Version, classify, sized_call
 from gatewayctl.gateway.pipeline import Gateway, Principal
 from gatewayctl.gateway.recording import Recorder
 from gatewayctl.gateway.response import GatewayResponse, error_response
@@ -146,7 +146,9 @@ def proxy_blueprint(options: ClientOptions | None = None) -> Blueprint:
         try:
             entry = authenticate(snapshot, extract_api_key(headers, query, provider_route=True))
             principal = Principal(entry.user_id, entry.key_id)
-            entrance = await classify_off_loop(
+            entrance = await sized_call(
+                len(body),
+                classify,
                 request.method,
                 version,
                 rest,

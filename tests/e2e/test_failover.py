@@ -294,8 +294,21 @@ def test_cooldown_shows_in_the_cli(env: GatewayEnv) -> None:
     assert "partial" in text and "gpt-4o" in text, rows
 
 
-def test_large_bodies_fit(env: GatewayEnv) -> None:
-    """A 20 MB base64 image is over Quart's 16 MB default but within the gateway's limit."""
+def test_large_bodies_fit(env: GatewayEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 20 MB base64 image is over Quart's 16 MB default but within the gateway's limit,
+    and it is parsed on a worker thread, not on the server's event loop."""
+    import threading
+
+    from gatewayctl.server import proxy
+
+    parsed_on: list[str] = []
+    classify = proxy.classify
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        parsed_on.append(threading.current_thread().name)
+        return classify(*args, **kwargs)
+
+    monkeypatch.setattr(proxy, "classify", recording)
     image = "data:image/png;base64," + "A" * (20 * 1024 * 1024)
     body = {
         "model": "gpt-4o",
@@ -312,3 +325,7 @@ def test_large_bodies_fit(env: GatewayEnv) -> None:
     response = chat(env, "/oai/v1/chat/completions", body)
     assert response.status_code == 200, response.text[:200]
     assert response.json()["choices"][0]["message"]["content"] == "echo: describe"
+    small = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    assert chat(env, "/oai/v1/chat/completions", small).status_code == 200
+    large_on, small_on = parsed_on
+    assert large_on != small_on  # the small one on the loop, the large one elsewhere

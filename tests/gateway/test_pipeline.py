@@ -392,8 +392,9 @@ async def test_large_bodies_are_parsed_and_translated_off_the_event_loop(
             "max_tokens": 10,
             "messages": [{"role": "user", "content": "x" * size}],
         }
-        entrance = await entrance_module.classify_off_loop(
-            "POST", "v1", "messages", provider="oai", body=json.dumps(body).encode()
+        raw = json.dumps(body).encode()
+        entrance = await entrance_module.sized_call(
+            len(raw), entrance_module.classify, "POST", "v1", "messages", provider="oai", body=raw
         )
         answer = await gateway.handle(Snap("sk-one"), entrance, Principal(1, 2), {})
         assert answer.status == 200
