@@ -111,12 +111,10 @@ def test_admin_and_user_routes_leave_metadata_only_rows(env: GatewayEnv) -> None
     so their rows never keep bodies — not even with ``mask_sensitive_info = false``."""
     secret = "sk-audit-never-in-clear-0123456789"
     raw_key = "audit-user-key-never-in-clear-42"
+    provider = env.admin("/admin/providers/upsert", {"name": "audited", "channel": "openai"})
     set_global(env, mask_sensitive_info=False)
     try:
-        cred = env.admin(
-            "/admin/credentials/upsert",
-            {"provider": "oai", "api_key": secret, "name": "audited"},
-        )
+        env.admin("/admin/credentials/upsert", {"provider": "audited", "api_key": secret})
         created = httpx.post(
             env.url + "/user/keys/upsert",
             json={"api_key": raw_key, "label": "audited"},
@@ -130,7 +128,7 @@ def test_admin_and_user_routes_leave_metadata_only_rows(env: GatewayEnv) -> None
         rows = env.admin("/admin/requests/downstream/query", {})
     finally:
         set_global(env, mask_sensitive_info=True)
-        env.admin("/admin/credentials/delete", {"id": cred["id"]})
+        env.admin("/admin/providers/delete", {"id": provider["id"]})
 
     def row(path: str, status: int) -> dict[str, Any]:
         found = [r for r in rows if r["request_path"] == path and r["response_status"] == status]
