@@ -12,6 +12,7 @@ Resolution is the first rule whose route equals the key; no rule means unsupport
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -230,9 +231,86 @@ def _build_defaults() -> dict[str, DispatchTable]:
 _DEFAULTS = _build_defaults()
 
 
-def default_dispatch(channel: str) -> DispatchTable:
-    """The channel's default table; any non-built-in id gets the custom default."""
+# --------------------------------------------------------------------------------------
+# custom channels: the default table follows the upstream's shape (setting ``protocol``)
+# --------------------------------------------------------------------------------------
+
+Shape = Literal["openai", "anthropic", "gemini"]
+_SHAPE_ALIASES: dict[str, Shape] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "claude": "anthropic",
+    "gemini": "gemini",
+}
+
+
+def parse_shape(value: Any) -> Shape:
+    """A custom channel's ``protocol`` setting: openai (default), anthropic (claude), gemini."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "openai"
+    if isinstance(value, str) and value.strip().lower() in _SHAPE_ALIASES:
+        return _SHAPE_ALIASES[value.strip().lower()]
+    raise InvalidInput(f"setting `protocol` must be openai, anthropic or gemini, got {value!r}")
+
+
+def _hub_table(native: Protocol, embedding: Protocol | None) -> DispatchTable:
+    """Everything sent in one protocol: its own routes pass through, the rest transform to it
+    (token counts are local; compact becomes a non-stream generate)."""
+    rules: list[tuple[RouteKey, Implementation]] = []
+    for operation in get_args(Operation):
+        for protocol in get_args(Protocol):
+            key = RouteKey(operation, protocol)
+            if operation in ("ModelList", "ModelGet", "CountToken"):
+                if protocol not in ("OpenAi", "Claude", "Gemini"):
+                    continue
+                if operation == "CountToken":
+                    # Counted locally, as gproxy's custom table does: compatible upstreams
+                    # rarely implement the count endpoints.
+                    rules.append((key, LOCAL))
+                    continue
+            elif operation == "Embedding":
+                if embedding is None or protocol not in ("OpenAi", "Gemini"):
+                    continue
+                impl: Implementation = (
+                    PASSTHROUGH
+                    if protocol == embedding
+                    else TransformTo(RouteKey(operation, embedding))
+                )
+                rules.append((key, impl))
+                continue
+            elif operation == "Compact":
+                if protocol != "OpenAi":
+                    continue
+                rules.append((key, TransformTo(RouteKey("GenerateContent", native))))
+                continue
+            elif protocol == "GeminiNDJson" and operation != "StreamGenerateContent":
+                continue
+            same = protocol == native or (native == "Gemini" and protocol == "GeminiNDJson")
+            rules.append((key, PASSTHROUGH if same else TransformTo(RouteKey(operation, native))))
+    return DispatchTable(tuple(rules))
+
+
+_SHAPE_TABLES: dict[Shape, DispatchTable] = {
+    "openai": _DEFAULTS["custom"],
+    "anthropic": _hub_table("Claude", None),
+    "gemini": _hub_table("Gemini", "Gemini"),
+}
+
+
+def shape_dispatch(shape: Shape) -> DispatchTable:
+    """The default dispatch of a custom channel whose upstream speaks ``shape``."""
+    return _SHAPE_TABLES[shape]
+
+
+def default_dispatch(channel: str, settings: Mapping[str, Any] | None = None) -> DispatchTable:
+    """The table used when a provider has no explicit ``dispatch``.
+
+    Built-in channels: the v0.3 matrix column (antigravity shares geminicli's). Any other id
+    is a custom channel: its table follows the ``protocol`` setting (:func:`parse_shape`).
+    """
     cid = canonical_channel(channel)
     if cid == "antigravity":
         cid = "geminicli"
-    return _DEFAULTS.get(cid, _DEFAULTS["custom"])
+    if cid in _DEFAULTS and cid != "custom":
+        return _DEFAULTS[cid]
+    return shape_dispatch(parse_shape((settings or {}).get("protocol")))

@@ -1,9 +1,9 @@
 """Upstream channel adapters: one module per upstream kind, behind :class:`Channel`.
 
 :func:`build_channel` turns a provider's ``(channel, settings)`` into an adapter instance;
-build one per provider snapshot and reuse it for every request. :func:`default_dispatch_for`
-is the dispatch table a provider without an explicit ``dispatch`` uses (custom channels pick
-theirs by their ``protocol`` setting).
+build one per provider snapshot and reuse it for every request. The dispatch table a provider
+without an explicit ``dispatch`` uses is :func:`gatewayctl.dispatch.default_dispatch` (custom
+channels pick theirs by their ``protocol`` setting).
 
 The OAuth channels (geminicli, claudecode, codex, antigravity) come later; building one raises
 :class:`gatewayctl.errors.NotImplementedByGateway`.
@@ -25,7 +25,7 @@ from gatewayctl.channels.base import (
     UpstreamRequest,
     join_url,
 )
-from gatewayctl.channels.custom import CustomChannel, parse_shape, shape_dispatch
+from gatewayctl.channels.custom import CustomChannel
 from gatewayctl.channels.deepseek import DeepseekChannel
 from gatewayctl.channels.groq import GroqChannel
 from gatewayctl.channels.nvidia import NvidiaChannel
@@ -34,7 +34,6 @@ from gatewayctl.channels.outcome import Outcome, classify_exception, classify_st
 from gatewayctl.channels.vertex import VertexChannel
 from gatewayctl.channels.vertex_auth import TokenRefreshError, VertexTokenSource, httpx_post
 from gatewayctl.channels.vertexexpress import VertexExpressChannel
-from gatewayctl.dispatch import DispatchTable, default_dispatch
 from gatewayctl.errors import NotImplementedByGateway
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "build_channel",
     "classify_exception",
     "classify_status",
-    "default_dispatch_for",
     "httpx_post",
     "join_url",
 ]
@@ -86,11 +84,3 @@ def build_channel(
     if cid in CHANNELS:
         raise NotImplementedByGateway(f"channel {cid} is not supported yet")
     return CustomChannel(settings, channel_id=cid)
-
-
-def default_dispatch_for(channel: str, settings: Mapping[str, Any] | None = None) -> DispatchTable:
-    """The dispatch table used when a provider has no explicit ``dispatch``."""
-    cid = canonical_channel(channel)
-    if cid in CHANNELS:
-        return default_dispatch(cid)
-    return shape_dispatch(parse_shape((settings or {}).get("protocol")))

@@ -4,7 +4,7 @@ Settings:
 
 * ``base_url`` (required) — the upstream root; the ``/v1`` join rule applies;
 * ``protocol`` — the upstream's shape: ``openai`` (default), ``anthropic`` (alias ``claude``)
-  or ``gemini``. It picks the default dispatch table (:func:`shape_dispatch`): an openai
+  or ``gemini``. It picks the default dispatch table (:func:`gatewayctl.dispatch.default_dispatch`): an openai
   upstream gets gproxy's custom table (Chat Completions as the hub), an anthropic upstream has
   everything sent as Messages, a gemini upstream as generateContent;
 * ``mask_table`` — request fields to strip (:mod:`gatewayctl.channels.masking`).
@@ -31,93 +31,8 @@ from gatewayctl.channels.base import (
 )
 from gatewayctl.channels.masking import parse_mask_table
 from gatewayctl.channels.paths import claude_path, gemini_path, openai_path
-from gatewayctl.dispatch import (
-    LOCAL,
-    OPERATIONS,
-    PASSTHROUGH,
-    DispatchTable,
-    Implementation,
-    Operation,
-    Protocol,
-    RouteKey,
-    TransformTo,
-    default_dispatch,
-)
+from gatewayctl.dispatch import DispatchTable, parse_shape, shape_dispatch
 from gatewayctl.errors import InvalidInput
-
-Shape = Literal["openai", "anthropic", "gemini"]
-_SHAPE_ALIASES: dict[str, Shape] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "claude": "anthropic",
-    "gemini": "gemini",
-}
-
-
-def parse_shape(value: Any) -> Shape:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "openai"
-    if isinstance(value, str) and value.strip().lower() in _SHAPE_ALIASES:
-        return _SHAPE_ALIASES[value.strip().lower()]
-    raise InvalidInput(f"setting `protocol` must be openai, anthropic or gemini, got {value!r}")
-
-
-def _hub_table(native: Protocol, embedding: Protocol | None) -> DispatchTable:
-    """Everything sent in one protocol: its own routes pass through, the rest transform to it
-    (token counts are local; compact becomes a non-stream generate)."""
-    rules: list[tuple[RouteKey, Implementation]] = []
-    protocols: tuple[Protocol, ...] = (
-        "OpenAi",
-        "OpenAiChatCompletion",
-        "Claude",
-        "Gemini",
-        "GeminiNDJson",
-    )
-    for op in OPERATIONS:
-        operation: Operation = op  # type: ignore[assignment]
-        for protocol in protocols:
-            key = RouteKey(operation, protocol)
-            if operation in ("ModelList", "ModelGet", "CountToken"):
-                if protocol not in ("OpenAi", "Claude", "Gemini"):
-                    continue
-                if operation == "CountToken":
-                    # Counted locally, as gproxy's custom table does: compatible upstreams
-                    # rarely implement the count endpoints.
-                    rules.append((key, LOCAL))
-                    continue
-            elif operation == "Embedding":
-                if embedding is None or protocol not in ("OpenAi", "Gemini"):
-                    continue
-                impl: Implementation = (
-                    PASSTHROUGH
-                    if protocol == embedding
-                    else TransformTo(RouteKey(operation, embedding))
-                )
-                rules.append((key, impl))
-                continue
-            elif operation == "Compact":
-                if protocol != "OpenAi":
-                    continue
-                rules.append((key, TransformTo(RouteKey("GenerateContent", native))))
-                continue
-            elif protocol == "GeminiNDJson" and operation != "StreamGenerateContent":
-                continue
-            same = protocol == native or (native == "Gemini" and protocol == "GeminiNDJson")
-            rules.append((key, PASSTHROUGH if same else TransformTo(RouteKey(operation, native))))
-    return DispatchTable(tuple(rules))
-
-
-_SHAPE_TABLES: dict[Shape, DispatchTable] = {
-    "anthropic": _hub_table("Claude", None),
-    "gemini": _hub_table("Gemini", "Gemini"),
-}
-
-
-def shape_dispatch(shape: Shape) -> DispatchTable:
-    """The default dispatch of a custom channel whose upstream speaks ``shape``."""
-    if shape == "openai":
-        return default_dispatch("custom")
-    return _SHAPE_TABLES[shape]
 
 
 class CustomChannel(Channel):

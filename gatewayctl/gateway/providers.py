@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gatewayctl.channels import Channel, VertexTokenSource, build_channel, default_dispatch_for
-from gatewayctl.dispatch import DispatchTable
+from gatewayctl.channels import Channel, VertexTokenSource, build_channel
+from gatewayctl.dispatch import DispatchTable, default_dispatch
 from gatewayctl.errors import GatewayError, NotFound
 from gatewayctl.gateway.pool import CredentialPool, PoolCredential
 from gatewayctl.gateway.recording import status_row
@@ -81,10 +81,10 @@ class BrokenProvider:
 
 def effective_dispatch(provider: SnapshotProviderLike) -> DispatchTable:
     """The provider's own dispatch table, else its channel's default (custom channels pick
-    theirs by their ``protocol`` setting, which only the channel layer knows)."""
+    theirs by their ``protocol`` setting)."""
     if provider.dispatch is not None:
         return provider.dispatch
-    return default_dispatch_for(provider.channel, provider.settings)
+    return default_dispatch(provider.channel, provider.settings)
 
 
 def _status_state(status: Any) -> tuple[str, tuple[tuple[str, int], ...], str | None]:

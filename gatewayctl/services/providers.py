@@ -19,7 +19,7 @@ from gatewayctl.catalog import (
     canonical_channel,
     channel_spec,
 )
-from gatewayctl.dispatch import default_dispatch, parse_dispatch
+from gatewayctl.dispatch import default_dispatch, parse_dispatch, parse_shape
 from gatewayctl.errors import Conflict, InvalidInput, NotFound
 from gatewayctl.services.common import (
     MISSING,
@@ -136,6 +136,8 @@ def validate_settings(channel: str, settings: Any) -> dict[str, Any]:
                 raise InvalidInput(f"`{where}` must be one of {', '.join(PICK_MODES)}")
         elif key == "mask_table":
             value = _check_mask_table(value)
+        elif key == "protocol":
+            value = parse_shape(value)
         elif key == "cache_breakpoints":
             if not isinstance(value, list) or len(value) > 4:
                 raise InvalidInput(f"`{where}` must be a list of at most 4 rules")
@@ -152,13 +154,16 @@ def validate_settings(channel: str, settings: Any) -> dict[str, Any]:
     return clean
 
 
-def validate_dispatch(channel: str, dispatch: Any) -> dict[str, Any] | None:
-    """The dispatch JSON to store: None when absent or equal to the channel default."""
+def validate_dispatch(
+    channel: str, settings: dict[str, Any], dispatch: Any
+) -> dict[str, Any] | None:
+    """The dispatch JSON to store: None when absent or equal to the provider's default
+    (which, for a custom channel, follows its ``protocol`` setting)."""
     value = json_value(dispatch, "dispatch_json")
     if value is None:
         return None
     table = parse_dispatch(value)
-    if table == default_dispatch(channel):
+    if table == default_dispatch(channel, settings):
         return None
     return table.to_json()
 
@@ -176,7 +181,7 @@ def provider_view(row: ProviderRow) -> dict[str, Any]:
         "settings_json": row.settings,
         "dispatch_json": row.dispatch
         if row.dispatch is not None
-        else default_dispatch(row.channel).to_json(),
+        else default_dispatch(row.channel, row.settings).to_json(),
         "enabled": row.enabled,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -215,7 +220,7 @@ def add_provider(
     cid = check_channel(channel)
     clean_name = check_provider_name(name if name else default_name(channel))
     clean_settings = validate_settings(cid, settings)
-    clean_dispatch = validate_dispatch(cid, dispatch)
+    clean_dispatch = validate_dispatch(cid, clean_settings, dispatch)
     now = now_ms()
     with ctx.store.transaction():
         if ctx.store.get_provider_by_name(clean_name) is not None:
@@ -294,12 +299,13 @@ def save_provider(
             if cid is None:
                 raise InvalidInput("`channel` is required to create a provider")
             clean_name = clean_name or check_provider_name(default_name(channel or cid))
+            new_settings = validate_settings(cid, None if settings is MISSING else settings)
             row = ProviderRow(
                 id,
                 clean_name,
                 cid,
-                validate_settings(cid, None if settings is MISSING else settings),
-                None if dispatch is MISSING else validate_dispatch(cid, dispatch),
+                new_settings,
+                None if dispatch is MISSING else validate_dispatch(cid, new_settings, dispatch),
                 True if enabled is None else enabled,
                 now,
                 now,
@@ -312,17 +318,16 @@ def save_provider(
                         f"cannot change the channel of provider {existing.name!r} from "
                         f"{existing.channel} to {new_cid}: it has credentials; remove them first"
                     )
+            new_settings = validate_settings(
+                new_cid, existing.settings if settings is MISSING else settings
+            )
             row = replace(
                 existing,
                 name=clean_name or existing.name,
                 channel=new_cid,
-                settings=validate_settings(
-                    new_cid, existing.settings if settings is MISSING else settings
-                ),
-                dispatch=(
-                    validate_dispatch(new_cid, existing.dispatch)
-                    if dispatch is MISSING
-                    else validate_dispatch(new_cid, dispatch)
+                settings=new_settings,
+                dispatch=validate_dispatch(
+                    new_cid, new_settings, existing.dispatch if dispatch is MISSING else dispatch
                 ),
                 enabled=existing.enabled if enabled is None else enabled,
                 updated_at=now,

@@ -211,7 +211,7 @@ def _provider(raw: Any, where: str, gproxy: bool) -> ProviderPlan:
     channel = _at(where, provider_svc.check_channel, channel_raw)
     name = _at(where, provider_svc.check_provider_name, name)
     settings = _at(where, provider_svc.validate_settings, channel, p.get("settings") or {})
-    dispatch = _at(where, provider_svc.validate_dispatch, channel, p.get("dispatch"))
+    dispatch = _at(where, provider_svc.validate_dispatch, channel, settings, p.get("dispatch"))
     creds = [
         _credential(c, channel, f"{where}.credentials[{i}]")
         for i, c in enumerate(_list(p.get("credentials"), where + ".credentials"))

@@ -7,10 +7,17 @@ from typing import Any
 
 import pytest
 
-from gatewayctl.channels import build_channel, default_dispatch_for
-from gatewayctl.channels.custom import parse_shape, shape_dispatch
+from gatewayctl.channels import build_channel
 from gatewayctl.channels.masking import parse_mask_table, remove_path
-from gatewayctl.dispatch import LOCAL, PASSTHROUGH, RouteKey, TransformTo, default_dispatch
+from gatewayctl.dispatch import (
+    LOCAL,
+    PASSTHROUGH,
+    RouteKey,
+    TransformTo,
+    default_dispatch,
+    parse_shape,
+    shape_dispatch,
+)
 from gatewayctl.errors import InvalidInput
 from tests.channels.helpers import call, route
 
@@ -35,13 +42,13 @@ def test_shape_parsing() -> None:
 
 def test_openai_shape_is_the_gproxy_custom_table() -> None:
     assert shape_dispatch("openai") == default_dispatch("custom")
-    assert default_dispatch_for("mycustom", {}) == default_dispatch("custom")
-    assert default_dispatch_for("openai", {"protocol": "gemini"}) == default_dispatch("openai")
+    assert default_dispatch("mycustom", {}) == default_dispatch("custom")
+    assert default_dispatch("openai", {"protocol": "gemini"}) == default_dispatch("openai")
 
 
 @pytest.mark.parametrize(("shape", "native"), [("anthropic", "Claude"), ("gemini", "Gemini")])
 def test_hub_tables_send_everything_in_the_native_protocol(shape: str, native: str) -> None:
-    table = default_dispatch_for("mycustom", {"protocol": shape})
+    table = default_dispatch("mycustom", {"protocol": shape})
     assert table == build_channel("mycustom", {**BASE, "protocol": shape}).default_dispatch()  # type: ignore[attr-defined]
     adapter = build_channel("mycustom", {**BASE, "protocol": shape})
     for key, impl in table.rules:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from gatewayctl.channels import build_channel, default_dispatch_for
+from gatewayctl.channels import build_channel
 from gatewayctl.channels.base import UnsupportedUpstreamRoute, UpstreamCall, join_url
-from gatewayctl.dispatch import PASSTHROUGH, RouteKey, TransformTo
+from gatewayctl.dispatch import PASSTHROUGH, RouteKey, TransformTo, default_dispatch
 from gatewayctl.errors import InvalidInput, NotImplementedByGateway
 from tests.channels.helpers import api_secret, call, route
 
@@ -102,7 +102,7 @@ def test_bad_base_url_is_rejected() -> None:
 
 def upstream_keys(channel: str) -> set[RouteKey]:
     keys = set()
-    for key, impl in default_dispatch_for(channel, {}).rules:
+    for key, impl in default_dispatch(channel, {}).rules:
         if impl == PASSTHROUGH:
             keys.add(key)
         elif isinstance(impl, TransformTo):

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from gatewayctl.channels import default_dispatch_for
 from gatewayctl.dispatch import default_dispatch
 from gatewayctl.errors import NotFound, NotImplementedByGateway
 from gatewayctl.gateway.pool import CredentialPool
@@ -112,7 +111,7 @@ def test_broken_settings_are_reported_not_hidden(registry: ProviderRegistry) -> 
 def test_custom_channels_default_to_their_protocols_table(registry: ProviderRegistry) -> None:
     settings = {"base_url": "http://127.0.0.1:9", "protocol": "anthropic"}
     registry.follow(Snap([provider("my", "mycustom", settings)], []))
-    assert registry.get("my").dispatch == default_dispatch_for("mycustom", settings)
+    assert registry.get("my").dispatch == default_dispatch("mycustom", settings)
     assert registry.get("my").dispatch != default_dispatch("mycustom")
 
 

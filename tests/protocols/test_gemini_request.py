@@ -689,12 +689,18 @@ def test_count_tokens_requests() -> None:
             "tools[0].functionDeclarations[0].name is required",
         ),
         ([], "request body must be an object"),
+        ({"contents": [{"role": "user", "parts": 5}]}, "contents[0].parts must be an array"),
     ],
 )
 def test_bad_requests_name_the_field(body, message) -> None:
     with pytest.raises(InvalidInput) as caught:
         CODEC.parse_request(body)
     assert str(caught.value) == message
+    # the count route reads the same body, bare or wrapped
+    for count_body in (body, {"generateContentRequest": body}):
+        if isinstance(body, dict):
+            with pytest.raises(InvalidInput):
+                CODEC.parse_count_request(count_body)
 
 
 # -- tool-result wrappers, media types, Gemini 3 signatures -------------------------------

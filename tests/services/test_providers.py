@@ -202,3 +202,21 @@ def test_delete_body(ctx: Context) -> None:
         providers.delete(ctx, {"id": 999})
     providers.delete(ctx, {"id": p["id"]})
     assert snapshot(ctx) == []
+
+
+def test_custom_default_dispatch_follows_the_protocol_setting(ctx: Context) -> None:
+    """A gemini-shaped custom provider shows the gemini table; upserting the view back keeps it
+    (stored as "default"), and changing `protocol` changes the effective table."""
+    settings = {"base_url": "https://g.test", "protocol": "Gemini"}
+    p = providers.add_provider(ctx, "g", "mygemini", settings=settings)
+    assert p["settings_json"]["protocol"] == "gemini"
+    gemini_table = default_dispatch("mygemini", {"protocol": "gemini"}).to_json()
+    assert p["dispatch_json"] == gemini_table != default_dispatch("mygemini").to_json()
+    providers.upsert(ctx, {**p, "dispatch_json": json.dumps(p["dispatch_json"])})
+    assert providers.get_provider(ctx, "g")["dispatch_json"] == gemini_table
+    providers.upsert(ctx, {"name": "g", "settings_json": {"base_url": "https://g.test"}})
+    assert providers.get_provider(ctx, "g")["dispatch_json"] == default_dispatch("x").to_json()
+    with pytest.raises(InvalidInput, match="setting `protocol` must be"):
+        providers.add_provider(
+            ctx, "h", "other", settings={"base_url": "https://h", "protocol": "x"}
+        )

@@ -164,7 +164,10 @@ def _explicit_ids(contents: list[Any]) -> set[str]:
     for content in contents:
         if not isinstance(content, dict):
             continue
-        for part in get(content, "parts") or []:
+        parts = get(content, "parts")
+        if not isinstance(parts, list):
+            continue  # the parser proper reports it
+        for part in parts:
             if not isinstance(part, dict):
                 continue
             for key in ("functionCall", "functionResponse"):
