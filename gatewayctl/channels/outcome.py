@@ -22,12 +22,13 @@ neither falls back to the default.
 
 from __future__ import annotations
 
-import email.utils
 import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from gatewayctl.retry_after import parse_retry_after
 
 Action = Literal["success", "dead", "cooldown", "transient", "return"]
 
@@ -56,31 +57,6 @@ class Outcome:
         return self.action in ("dead", "cooldown", "transient")
 
 
-def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> int | None:
-    """``Retry-After`` in milliseconds, or None when absent or unreadable.
-
-    Accepts delta-seconds (``"30"``, ``"1.5"``) and HTTP-dates; a date in the past gives 0.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        return max(0, math.ceil((when.timestamp() - now()) * 1000))
-    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
-        return None
-    return math.ceil(seconds * 1000)
-
-
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     if not headers:
         return None
@@ -106,7 +82,8 @@ def classify_status(
     if status in AUTH_FAILURE_STATUSES:
         return Outcome("dead", status, error=error)
     if status == 429:
-        wait = parse_retry_after(_header(headers, "retry-after"), now=now)
+        wait_s = parse_retry_after(_header(headers, "retry-after"), now=now())
+        wait = None if wait_s is None else math.ceil(wait_s * 1000)
         return Outcome(
             "cooldown", status, RATE_LIMIT_COOLDOWN_MS if wait is None else wait, error=error
         )

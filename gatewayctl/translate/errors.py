@@ -11,12 +11,11 @@ answer (protocols.md §7.9).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from gatewayctl.protocols import ir
+from gatewayctl.retry_after import parse_retry_after
 from gatewayctl.translate.refs import ProtocolRef, resolve
 
 
@@ -34,27 +33,6 @@ class TranslatedBody:
     usage: ir.Usage | None = None
     model: str | None = None
     error: ir.ErrorInfo | None = None
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """A ``Retry-After`` header value (delta-seconds or HTTP date) in seconds, None if absent
-    or unreadable."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def retry_after_header(error: ir.ErrorInfo) -> dict[str, str]:

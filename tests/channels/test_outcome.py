@@ -13,7 +13,6 @@ from gatewayctl.channels.outcome import (
     TRANSIENT_COOLDOWN_MS,
     classify_exception,
     classify_status,
-    parse_retry_after,
 )
 
 
@@ -67,19 +66,6 @@ def test_429_retry_after_http_date() -> None:
 def test_429_unreadable_retry_after_falls_back_to_default() -> None:
     for value in ("soon", "", "-5", "nan"):
         assert classify_status(429, {"retry-after": value}).cooldown_ms == RATE_LIMIT_COOLDOWN_MS
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("0", 0), ("1.5", 1500), (" 12 ", 12000), (None, None), ("abc", None), ("inf", None)],
-)
-def test_parse_retry_after(value: str | None, expected: int | None) -> None:
-    assert parse_retry_after(value) == expected
-
-
-def test_retry_after_date_in_past_is_zero() -> None:
-    now = 1_700_000_000.0
-    assert parse_retry_after(email.utils.formatdate(now - 100, usegmt=True), now=lambda: now) == 0
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,6 @@ from gatewayctl.translate.embeddings import (
     translate_embedding_request,
     translate_embedding_response,
 )
-from gatewayctl.translate.errors import parse_retry_after
 from tests.conftest import RECORDED
 from tests.translate.judges import judge_anthropic_stream, judge_chat_stream
 
@@ -212,19 +211,6 @@ def test_non_json_error_and_bad_2xx_bodies() -> None:
     # an error document sent with 200
     out = translate_response("gemini", "openai_chat", 200, b'{"error":{"code":500,"message":"x"}}')
     assert out.status >= 500 and out.error is not None
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [("12", 12.0), ("0.5", 0.5), ("-3", 0.0), ("", None), (None, None), ("soon", None)],
-)
-def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
-    assert parse_retry_after(value) == seconds
-
-
-def test_parse_retry_after_http_date() -> None:
-    got = parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0)
-    assert got == pytest.approx(10.0)
 
 
 def test_error_body_for_gateway_errors() -> None:
